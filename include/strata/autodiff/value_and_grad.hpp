@@ -1,0 +1,80 @@
+#pragma once
+/// \file Reverse-mode gradients of a scalar expression, by a compile-time traversal of its type.
+///
+///     auto loss = strata::sum(0.5f * strata::exp(x * w));
+///     auto [value, grads] = strata::value_and_grad(loss, w);      // grads: std::tuple<tensor>
+///
+///     strata::tensor<float, strata::shape<256>> dw;               // steady state, no allocation:
+///     float v = strata::backward(loss, strata::wrt(w, dw));      // dw += d loss / d w
+
+#include <array>
+#include <tuple>
+
+#include "strata/expr/node.hpp"
+#include "strata/tensor/tensor.hpp"
+
+namespace strata {
+
+/// A tensor to differentiate with respect to, and the tensor its gradient is added to.
+template <scalar T, shape_type S>
+struct wrt_t {
+  const tensor<T, S>& value;
+  tensor<T, S>& gradient;
+};
+
+/// Asks `backward` for d loss / d value, accumulated into `gradient` (resized to fit if needed).
+template <scalar T, shape_type S>
+wrt_t<T, S> wrt(const tensor<T, S>& value, tensor<T, S>& gradient) {
+  return {value, gradient};
+}
+
+namespace detail {
+
+template <class Shape>
+struct loss_must_be_scalar {
+  static constexpr bool value = Shape::size == 1 || Shape::size == dyn;
+  static_assert(value, "strata: gradients are taken of a scalar expression (one element; shape above)");
+};
+
+}  // namespace detail
+
+/// Evaluates the scalar expression `loss`, adds its gradient with respect to each `wrt(...)`
+/// tensor into that tensor's gradient, and returns the loss. Gradients accumulate, as in PyTorch:
+/// zero them between steps.
+template <expression E, scalar T, shape_type... S>
+T backward(const E& loss, wrt_t<T, S>... targets) {
+  static_assert(detail::loss_must_be_scalar<typename E::shape_type>::value);
+  static_assert(std::same_as<T, typename E::scalar_type>, "strata: loss and tensors must have the same scalar type");
+  if (element_count(loss.dims()) != 1)
+    throw shape_error(fmt::format("strata: gradients need a scalar loss, shape is {}", format_dims(loss.dims())));
+  loss.forward();
+  const T value = loss.lower()(0, 0);
+  auto prepare = [](auto& target) {
+    if (target.gradient.dims() != target.value.dims()) {
+      target.gradient.resize(target.value.dims());
+      target.gradient.fill(T(0));
+    }
+    return typename gradient_sink<T>::slot{target.value.data(), target.gradient.data()};
+  };
+  const std::array<typename gradient_sink<T>::slot, sizeof...(S)> slots{prepare(targets)...};
+  const gradient_sink<T> sink(slots);
+  if (loss.depends_on(sink)) loss.backward(canvas_array<T>::Constant(1, 1, T(1)), sink);
+  return value;
+}
+
+/// The value of the scalar expression `loss` and its gradients with respect to `tensors`, as a
+/// pair (value, std::tuple of gradient tensors shaped like the tensors).
+template <expression E, scalar T, shape_type... S>
+auto value_and_grad(const E& loss, const tensor<T, S>&... tensors) {
+  std::tuple<tensor<T, S>...> gradients{tensor<T, S>(tensors.dims())...};
+  const T value = std::apply([&](auto&... g) { return backward(loss, wrt(tensors, g)...); }, gradients);
+  return std::pair{value, std::move(gradients)};
+}
+
+/// The gradients of the scalar expression `loss` with respect to `tensors`, as a std::tuple.
+template <expression E, scalar T, shape_type... S>
+auto grad(const E& loss, const tensor<T, S>&... tensors) {
+  return value_and_grad(loss, tensors...).second;
+}
+
+}  // namespace strata

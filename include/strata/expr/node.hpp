@@ -1,0 +1,234 @@
+#pragma once
+/// \file The expression-node protocol, leaves and the gradient sink.
+///
+/// An expression is a small value type (derived from `expression_tag`) with
+///
+///     using scalar_type = float or double;
+///     using shape_type  = strata::shape<...>;               // static shape, dyn where unknown
+///     extents<rank> dims() const;                          // run-time extents, checked at construction
+///     void forward() const;                                // computes the values kept at materialisation points
+///     auto lower() const;                                  // after forward: an Eigen array expression on the canvas
+///     void backward(const Adjoint& g, const gradient_sink<T>&) const;   // g: an Eigen expression on the canvas
+///     bool depends_on(const gradient_sink<T>&) const;      // whether any leaf below is asked for a gradient
+///
+/// The canvas of a node is the column-major array (last extent) × (product of the leading extents)
+/// over its row-major values: elementwise chains stay lazy Eigen expressions on it, so they fuse.
+/// Materialising nodes (matmul, reductions, softmax, ...) also offer `const T* data() const`.
+
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include <Eigen/Core>
+
+#include "strata/core/shape.hpp"
+#include "strata/tensor/tensor.hpp"
+
+namespace strata {
+
+/// Where backward sends gradients: one slot per tensor a gradient is asked for, matched by the
+/// address of the tensor's data. A tensor used several times gets its gradients summed.
+template <scalar T>
+class gradient_sink {
+ public:
+  struct slot {
+    const T* value;
+    T* gradient;
+  };
+
+  explicit gradient_sink(std::span<const slot> slots) : slots_(slots) {}
+
+  /// The gradient buffer for the tensor whose data is at `value`, or null when none is asked for.
+  [[nodiscard]] T* find(const T* value) const {
+    for (const slot& s : slots_)
+      if (s.value == value) return s.gradient;
+    return nullptr;
+  }
+
+ private:
+  std::span<const slot> slots_;
+};
+
+/// The canvas extents of a tensor with the given dims: rows are the last extent, columns the rest.
+struct canvas_extents {
+  index rows = 1;
+  index cols = 1;
+};
+
+template <std::size_t Rank>
+constexpr canvas_extents canvas_of(const extents<Rank>& dims) {
+  if constexpr (Rank == 0) {
+    return {1, 1};
+  } else {
+    index cols = 1;
+    for (std::size_t i = 0; i + 1 < Rank; ++i) cols *= dims[i];
+    return {dims[Rank - 1], cols};
+  }
+}
+
+template <scalar T>
+using canvas_array = Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>;
+template <scalar T>
+using canvas_map = Eigen::Map<canvas_array<T>, Eigen::AlignedMax>;
+template <scalar T>
+using const_canvas_map = Eigen::Map<const canvas_array<T>, Eigen::AlignedMax>;
+
+/// Nodes whose value sits in memory after `forward` (leaves and materialisation points).
+template <class N>
+concept materialized_node = expression<N> && requires(const N& node) {
+  { node.data() } -> std::convertible_to<const typename N::scalar_type*>;
+};
+
+/// A tensor held by reference: a parameter or an input that outlives the expression.
+template <scalar T, shape_type Shape>
+class tensor_ref : public expression_tag {
+ public:
+  using scalar_type = T;
+  using shape_type = Shape;
+
+  explicit tensor_ref(const tensor<T, Shape>& t) : tensor_(&t) {}
+
+  [[nodiscard]] const extents<Shape::rank>& dims() const { return tensor_->dims(); }
+  [[nodiscard]] const T* data() const { return tensor_->data(); }
+  void forward() const {}
+  [[nodiscard]] auto lower() const { return tensor_->canvas(); }
+  [[nodiscard]] bool depends_on(const gradient_sink<T>& sink) const { return sink.find(data()) != nullptr; }
+
+  template <class Adjoint>
+  void backward(const Adjoint& adjoint, const gradient_sink<T>& sink) const {
+    if (T* gradient = sink.find(data())) {
+      canvas_map<T>(gradient, tensor_->canvas_rows(), tensor_->canvas_cols()) += adjoint;
+    }
+  }
+
+ private:
+  const tensor<T, Shape>* tensor_;
+};
+
+/// A tensor held by value: a temporary moved into the expression, so nothing can dangle. Nobody
+/// can ask for its gradient.
+template <scalar T, shape_type Shape>
+class tensor_value : public expression_tag {
+ public:
+  using scalar_type = T;
+  using shape_type = Shape;
+
+  explicit tensor_value(tensor<T, Shape> t) : tensor_(std::move(t)) {}
+
+  [[nodiscard]] const extents<Shape::rank>& dims() const { return tensor_.dims(); }
+  [[nodiscard]] const T* data() const { return tensor_.data(); }
+  void forward() const {}
+  [[nodiscard]] auto lower() const { return tensor_.canvas(); }
+  [[nodiscard]] bool depends_on(const gradient_sink<T>&) const { return false; }
+  template <class Adjoint>
+  void backward(const Adjoint&, const gradient_sink<T>&) const {}
+
+ private:
+  tensor<T, Shape> tensor_;
+};
+
+/// A scalar constant (a number written in an expression); it broadcasts to any shape.
+template <scalar T>
+class constant : public expression_tag {
+ public:
+  using scalar_type = T;
+  using shape_type = shape<>;
+
+  explicit constant(T value) : value_(value) {}
+
+  [[nodiscard]] extents<0> dims() const { return {}; }
+  [[nodiscard]] T value() const { return value_; }
+  void forward() const {}
+  [[nodiscard]] auto lower(index rows = 1, index cols = 1) const { return canvas_array<T>::Constant(rows, cols, value_); }
+  [[nodiscard]] bool depends_on(const gradient_sink<T>&) const { return false; }
+  template <class Adjoint>
+  void backward(const Adjoint&, const gradient_sink<T>&) const {}
+
+ private:
+  T value_;
+};
+
+namespace detail {
+
+template <class X>
+struct tensor_traits : std::false_type {};
+template <scalar T, shape_type S>
+struct tensor_traits<tensor<T, S>> : std::true_type {
+  using scalar_type = T;
+};
+
+template <class X>
+struct is_constant : std::false_type {};
+template <scalar T>
+struct is_constant<constant<T>> : std::true_type {};
+
+}  // namespace detail
+
+/// A tensor (held by reference when an lvalue, by value when a temporary) or an expression.
+template <class X>
+concept node_operand = expression<X> || detail::tensor_traits<std::remove_cvref_t<X>>::value;
+
+/// What an elementwise op accepts: a node operand or a plain number.
+template <class X>
+concept operand = node_operand<X> || std::is_arithmetic_v<std::remove_cvref_t<X>>;
+
+template <class X>
+concept constant_node = detail::is_constant<std::remove_cvref_t<X>>::value;
+
+/// The scalar type of a node operand.
+template <node_operand X>
+using scalar_of = typename std::remove_cvref_t<X>::scalar_type;
+
+/// Turns an operand into a node: tensors by reference or by value, numbers into constants of `T`.
+template <scalar T, class X>
+auto as_node(X&& x) {
+  using plain = std::remove_cvref_t<X>;
+  if constexpr (expression<plain>) {
+    return plain(std::forward<X>(x));
+  } else if constexpr (detail::tensor_traits<plain>::value) {
+    static_assert(std::same_as<typename plain::scalar_type, T>, "strata: operands must have the same scalar type");
+    if constexpr (std::is_lvalue_reference_v<X>) {
+      return tensor_ref<T, typename plain::shape_type>(x);
+    } else {
+      return tensor_value<T, typename plain::shape_type>(std::move(x));
+    }
+  } else {
+    return constant<T>(static_cast<T>(x));
+  }
+}
+
+template <node_operand X>
+auto as_node(X&& x) {
+  return as_node<scalar_of<X>>(std::forward<X>(x));
+}
+
+/// The node type an operand becomes.
+template <scalar T, class X>
+using node_of = decltype(as_node<T>(std::declval<X>()));
+
+namespace detail {
+
+/// The value of `node` as contiguous row-major memory: its own data when it has some, else
+/// evaluated into `buffer` (allocated once, reused while the extents stay the same).
+template <class Node, class T = typename Node::scalar_type>
+const T* materialize(const Node& node, canvas_array<T>& buffer) {
+  if constexpr (materialized_node<Node>) {
+    return node.data();
+  } else {
+    const canvas_extents c = canvas_of(node.dims());
+    buffer.resize(c.rows, c.cols);
+    buffer = node.lower();
+    return buffer.data();
+  }
+}
+
+/// Evaluates an adjoint expression into `buffer` unless it already is memory.
+template <class Adjoint, class T>
+const T* materialize_adjoint(const Adjoint& adjoint, canvas_array<T>& buffer) {
+  buffer.resize(adjoint.rows(), adjoint.cols());
+  buffer = adjoint;
+  return buffer.data();
+}
+
+}  // namespace detail
+}  // namespace strata

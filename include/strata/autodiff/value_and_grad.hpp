@@ -7,6 +7,7 @@
 ///     strata::tensor<float, strata::shape<256>> dw;               // steady state, no allocation:
 ///     float v = strata::backward(loss, strata::wrt(w, dw));      // dw += d loss / d w
 
+#include <algorithm>
 #include <array>
 #include <tuple>
 
@@ -30,6 +31,37 @@ wrt_t<T, S> wrt(const tensor<T, S>& value, tensor<T, S>& gradient) {
 
 namespace detail {
 
+/// A loss `sum(f(...))` or `mean(f(...))` of an elementwise f: its adjoint is known before its
+/// value, so value and gradient come from one pass over cache-sized windows of f's canvas, each
+/// window's values computed once and reused by backward (the loop an expert would write).
+template <class E>
+concept one_pass_loss = requires(const E& loss) {
+  requires E::sums_everything;
+  requires windowed_node<typename E::argument_type>;
+  loss.argument();
+};
+
+inline constexpr index window_elements = 4096;  // a window's values stay in L1/L2
+
+template <one_pass_loss E, class T = typename E::scalar_type>
+T one_pass_backward(const E& loss, const gradient_sink<T>& sink) {
+  const auto& f = loss.argument();
+  f.forward();
+  const canvas_extents c = canvas_of(f.dims());
+  const index width = std::max<index>(1, window_elements / std::max<index>(1, c.rows));
+  const T weight = loss.element_weight();
+  const bool wanted = f.depends_on(sink);
+  T total = 0;
+  for (index first = 0; first < c.cols; first += width) {
+    const index count = std::min(width, c.cols - first);
+    f.forward_window(first, count);
+    total += f.lower_window(first, count).sum();
+    if (wanted) f.backward_window(canvas_array<T>::Constant(c.rows, count, weight), first, count, sink);
+  }
+  if (wanted) f.backward_finish(sink);
+  return total * weight;
+}
+
 template <class Shape>
 struct loss_must_be_scalar {
   static constexpr bool value = Shape::size == 1 || Shape::size == dyn;
@@ -47,8 +79,6 @@ T backward(const E& loss, wrt_t<T, S>... targets) {
   static_assert(std::same_as<T, typename E::scalar_type>, "strata: loss and tensors must have the same scalar type");
   if (element_count(loss.dims()) != 1)
     throw shape_error(fmt::format("strata: gradients need a scalar loss, shape is {}", format_dims(loss.dims())));
-  loss.forward();
-  const T value = loss.lower()(0, 0);
   auto prepare = [](auto& target) {
     if (target.gradient.dims() != target.value.dims()) {
       target.gradient.resize(target.value.dims());
@@ -58,6 +88,12 @@ T backward(const E& loss, wrt_t<T, S>... targets) {
   };
   const std::array<typename gradient_sink<T>::slot, sizeof...(S)> slots{prepare(targets)...};
   const gradient_sink<T> sink(slots);
+  if constexpr (detail::one_pass_loss<E>) {
+    const canvas_extents c = canvas_of(loss.argument().dims());
+    if (c.rows > 0 && c.cols > 0) return detail::one_pass_backward(loss, sink);
+  }
+  loss.forward();
+  const T value = loss.lower()(0, 0);
   if (loss.depends_on(sink)) loss.backward(canvas_array<T>::Constant(1, 1, T(1)), sink);
   return value;
 }

@@ -4,8 +4,10 @@
 ///
 /// Fast path (`replicate`): the operand's leading extents are a suffix of the output's (a bias
 /// (f) against (batch, f)) and/or its last extent is a static 1 (a keepdims reduction (batch, 1)
-/// against (batch, f)). Eigen's `replicate` then lowers it without copying, and its adjoint is a
-/// column/row sum. Any other numpy broadcast (`general`) is gathered into a buffer.
+/// against (batch, f)). A `broadcast_view` then reads it in place, packet by packet, and its
+/// adjoint is a sum of column blocks. Any other numpy broadcast (`general`) is gathered into a
+/// buffer. (Eigen's own `replicate` has no packet access, which would make the whole fused
+/// expression scalar.)
 
 #include <array>
 
@@ -40,6 +42,29 @@ constexpr broadcast_plan plan_broadcast() {
   }
   return {replicable ? broadcast_kind::replicate : broadcast_kind::general, broadcast[rank - 1]};
 }
+
+/// An operand's canvas (rows × cols) repeated to fill a larger canvas: the output's columns are
+/// copies of the operand's columns side by side, and with `RowsBroadcast` the operand has one
+/// row, repeated down every column. An Eigen nullary functor with packet access.
+template <scalar T, bool RowsBroadcast>
+struct broadcast_view {
+  const T* data;
+  index rows, cols;
+  index first = 0;  // the output column this view starts at (a window's first column)
+
+  [[nodiscard]] index column(index col) const { return cols == 1 ? 0 : (first + col) % cols; }
+  T operator()(index row, index col) const {
+    return RowsBroadcast ? data[column(col)] : data[column(col) * rows + row];
+  }
+  template <class Packet>
+  Packet packetOp(index row, index col) const {
+    if constexpr (RowsBroadcast) {
+      return Eigen::internal::pset1<Packet>(data[column(col)]);
+    } else {
+      return Eigen::internal::ploadu<Packet>(data + column(col) * rows + row);
+    }
+  }
+};
 
 /// Buffers an operand may need: its value (materialised or gathered), its adjoint (summed back),
 /// and the full-size adjoint of a general broadcast. Allocated once, reused while extents stay.
@@ -113,8 +138,7 @@ auto lower_broadcast(const Node& node, canvas_extents out, const operand_scratch
       source = scratch.value.data();
     }
     const canvas_extents c = canvas_of(node.dims());
-    const index col_factor = c.cols == 0 ? 0 : out.cols / c.cols;
-    return const_canvas_map<T>(source, c.rows, c.cols).replicate(plan.rows ? out.rows : 1, col_factor);
+    return canvas_array<T>::NullaryExpr(out.rows, out.cols, broadcast_view<T, plan.rows>{source, c.rows, c.cols});
   } else {
     return const_canvas_map<T>(scratch.value.data(), out.rows, out.cols);
   }
@@ -134,14 +158,12 @@ void send_adjoint(const Node& node, const Adjoint& adjoint, const extents<Out::r
     const index blocks = c.cols == 0 ? 0 : canvas_of(out).cols / c.cols;
     canvas_array<T>& sum = scratch.gradient;
     sum.resize(c.rows, c.cols);
-    if (c.cols == 1) {
-      if constexpr (plan.rows) {
-        sum(0, 0) = adjoint.sum();
-      } else {
-        sum = adjoint.rowwise().sum();
-      }
+    // The output's columns are `blocks` copies of the operand's columns, side by side. Summing
+    // them block by block keeps Eigen on contiguous, vectorised columns (a lazy rowwise() sum
+    // would walk the adjoint across its rows, one scalar at a time).
+    if (plan.rows && c.cols == 1) {
+      sum(0, 0) = adjoint.sum();
     } else {
-      // The output's columns are `blocks` copies of the operand's columns, side by side.
       sum.setZero();
       for (index block = 0; block < blocks; ++block) {
         if constexpr (plan.rows) {
@@ -164,4 +186,93 @@ void send_adjoint(const Node& node, const Adjoint& adjoint, const extents<Out::r
   }
 }
 
+// ---- The same, one window of output columns [first, first + count) at a time ----
+
+/// The operand as an Eigen expression on a window of the output's canvas.
+template <shape_type Out, class Node, scalar T>
+auto lower_broadcast_window(const Node& node, canvas_extents out, index first, index count,
+                            const operand_scratch<T>& scratch) {
+  constexpr broadcast_plan plan = plan_broadcast<typename Node::shape_type, Out>();
+  if constexpr (constant_node<Node>) {
+    return node.lower(out.rows, count);
+  } else if constexpr (plan.kind == broadcast_kind::same && windowed_node<Node>) {
+    return node.lower_window(first, count);
+  } else if constexpr (plan.kind == broadcast_kind::same) {
+    return node.lower().middleCols(first, count);
+  } else if constexpr (plan.kind == broadcast_kind::replicate) {
+    const T* source = nullptr;
+    if constexpr (materialized_node<Node>) {
+      source = node.data();
+    } else {
+      source = scratch.value.data();
+    }
+    const canvas_extents c = canvas_of(node.dims());
+    return canvas_array<T>::NullaryExpr(out.rows, count, broadcast_view<T, plan.rows>{source, c.rows, c.cols, first});
+  } else {
+    return const_canvas_map<T>(scratch.value.data(), out.rows, out.cols).middleCols(first, count);
+  }
+}
+
+/// Computes the operand's window, when it caches windows itself.
+template <shape_type Out, class Node>
+void forward_broadcast_window(const Node& node, index first, index count) {
+  if constexpr (windowed_node<Node> && plan_broadcast<typename Node::shape_type, Out>().kind == broadcast_kind::same)
+    node.forward_window(first, count);
+}
+
+/// Takes the adjoint of one window: passes it on to a windowed operand, or keeps it (summed over
+/// broadcast columns) until `finish_adjoint` sends it whole. Windows come in order from column 0.
+template <shape_type Out, class Node, class Adjoint, scalar T>
+void send_adjoint_window(const Node& node, const Adjoint& adjoint, const extents<Out::rank>& out, index first,
+                         index count, operand_scratch<T>& scratch, const gradient_sink<T>& sink) {
+  constexpr broadcast_plan plan = plan_broadcast<typename Node::shape_type, Out>();
+  if constexpr (constant_node<Node>) {
+    return;
+  } else if constexpr (plan.kind == broadcast_kind::same && windowed_node<Node>) {
+    node.backward_window(adjoint, first, count, sink);
+  } else if constexpr (plan.kind == broadcast_kind::replicate) {
+    const canvas_extents c = canvas_of(node.dims());
+    canvas_array<T>& sum = scratch.gradient;
+    if (first == 0) {
+      sum.resize(c.rows, c.cols);
+      sum.setZero();
+    }
+    // Column j of the window is column (first + j) mod c.cols of the operand.
+    for (index j = 0, column = c.cols == 1 ? 0 : first % c.cols; j < count; ++j) {
+      if constexpr (plan.rows) {
+        sum(0, column) += adjoint.col(j).sum();
+      } else {
+        sum.col(column) += adjoint.col(j);
+      }
+      if (++column == c.cols) column = 0;
+    }
+  } else {
+    const canvas_extents c = canvas_of(out);
+    scratch.adjoint.resize(c.rows, c.cols);
+    scratch.adjoint.middleCols(first, count) = adjoint;
+  }
+}
+
+/// After the last window: sends what `send_adjoint_window` kept.
+template <shape_type Out, class Node, scalar T>
+void finish_adjoint(const Node& node, const extents<Out::rank>& out, operand_scratch<T>& scratch,
+                    const gradient_sink<T>& sink) {
+  constexpr broadcast_plan plan = plan_broadcast<typename Node::shape_type, Out>();
+  if constexpr (constant_node<Node>) {
+    return;
+  } else if constexpr (plan.kind == broadcast_kind::same && windowed_node<Node>) {
+    node.backward_finish(sink);
+  } else if constexpr (plan.kind == broadcast_kind::replicate) {
+    node.backward(const_canvas_map<T>(scratch.gradient.data(), scratch.gradient.rows(), scratch.gradient.cols()), sink);
+  } else {
+    const canvas_extents c = canvas_of(out);
+    send_adjoint<Out>(node, const_canvas_map<T>(scratch.adjoint.data(), c.rows, c.cols), out, scratch, sink);
+  }
+}
+
 }  // namespace strata::detail
+
+template <strata::scalar T, bool RowsBroadcast>
+struct Eigen::internal::functor_traits<strata::detail::broadcast_view<T, RowsBroadcast>> {
+  enum { Cost = 2, PacketAccess = true, IsRepeatable = true };
+};

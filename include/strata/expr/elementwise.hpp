@@ -11,7 +11,10 @@
 ///     };
 ///
 /// `backward<I>` returns the adjoint of operand I given the output's adjoint `g` (on the output's
-/// canvas); broadcasting operands get it summed back over their broadcast axes.
+/// canvas); broadcasting operands get it summed back over their broadcast axes. An op whose
+/// derivative is best written with its own output y (exp, tanh, sigmoid) says
+/// `static constexpr bool uses_output = true;` and takes `backward<I>(g, y, operands...)`: y is then
+/// read from the window cache when there is one, and recomputed lazily otherwise.
 
 #include <array>
 #include <tuple>
@@ -54,6 +57,9 @@ auto broadcast_dims(const char* op, const extents<Rank>& so_far, const Node& nod
 
 }  // namespace detail
 
+template <class Op>
+concept op_uses_output = requires { requires Op::uses_output; };
+
 /// `Op` applied elementwise to the broadcast operands `Args` (nodes).
 template <class Op, class... Args>
 class elementwise : public expression_tag {
@@ -93,7 +99,7 @@ class elementwise : public expression_tag {
     each([&]<std::size_t I>(const auto& arg) {
       if (!arg.depends_on(sink)) return;
       lowered([&](const auto&... operands) {
-        auto operand_adjoint = op_.template backward<I>(adjoint, operands...);
+        auto operand_adjoint = adjoint_of<I>(adjoint, op_.forward(operands...), operands...);
         if constexpr (!std::same_as<decltype(operand_adjoint), no_gradient>) {
           detail::send_adjoint<shape_type>(arg, operand_adjoint, dims_, scratch_[I], sink);
         }
@@ -102,7 +108,69 @@ class elementwise : public expression_tag {
     });
   }
 
+  // ---- Windows of canvas columns (see node.hpp): values cached per window, nothing recomputed ----
+
+  static constexpr bool windowed = true;
+
+  // Only ops whose derivative reads their output (exp, tanh, sigmoid) keep the window's values;
+  // cheap ones are recomputed, fused into whatever reads them.
+  static constexpr bool caches_window = op_uses_output<Op>;
+
+  void forward_window(index first, index count) const {
+    each([&]<std::size_t>(const auto& arg) { detail::forward_broadcast_window<shape_type>(arg, first, count); });
+    if constexpr (caches_window) {
+      window_.resize(canvas_of(dims_).rows, count);
+      window_ = lowered_window(first, count, [&](const auto&... operands) { return op_.forward(operands...); });
+    }
+  }
+
+  [[nodiscard]] auto lower_window(index first, index count) const {
+    if constexpr (caches_window) {
+      return const_canvas_map<scalar_type>(window_.data(), window_.rows(), window_.cols());
+    } else {
+      return lowered_window(first, count, [&](const auto&... operands) { return op_.forward(operands...); });
+    }
+  }
+
+  template <class Adjoint>
+  void backward_window(const Adjoint& adjoint, index first, index count, const gradient_sink<scalar_type>& sink) const {
+    each([&]<std::size_t I>(const auto& arg) {
+      if (!arg.depends_on(sink)) return;
+      lowered_window(first, count, [&](const auto&... operands) {
+        auto operand_adjoint = adjoint_of<I>(adjoint, lower_window(first, count), operands...);
+        if constexpr (!std::same_as<decltype(operand_adjoint), no_gradient>) {
+          detail::send_adjoint_window<shape_type>(arg, operand_adjoint, dims_, first, count, scratch_[I], sink);
+        }
+        return 0;
+      });
+    });
+  }
+
+  void backward_finish(const gradient_sink<scalar_type>& sink) const {
+    each([&]<std::size_t I>(const auto& arg) {
+      if (arg.depends_on(sink)) detail::finish_adjoint<shape_type>(arg, dims_, scratch_[I], sink);
+    });
+  }
+
  private:
+  // The adjoint of operand I, passing the output y to ops that use it.
+  template <std::size_t I, class Adjoint, class Output, class... Operands>
+  auto adjoint_of(const Adjoint& adjoint, const Output& output, const Operands&... operands) const {
+    if constexpr (op_uses_output<Op>) {
+      return op_.template backward<I>(adjoint, output, operands...);
+    } else {
+      return op_.template backward<I>(adjoint, operands...);
+    }
+  }
+
+  template <class Use>
+  auto lowered_window(index first, index count, Use&& use) const {
+    const canvas_extents out = canvas_of(dims_);
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return use(detail::lower_broadcast_window<shape_type>(std::get<I>(args_), out, first, count, scratch_[I])...);
+    }(std::index_sequence_for<Args...>{});
+  }
+
   template <class Visit>
   void each(Visit&& visit) const {
     [&]<std::size_t... I>(std::index_sequence<I...>) {
@@ -134,6 +202,7 @@ class elementwise : public expression_tag {
   std::tuple<Args...> args_;
   extents<shape_type::rank> dims_;
   mutable std::array<detail::operand_scratch<scalar_type>, arity> scratch_;
+  mutable canvas_array<scalar_type> window_;  // this node's values on the current window
 };
 
 namespace detail {

@@ -14,6 +14,15 @@
 /// The canvas of a node is the column-major array (last extent) × (product of the leading extents)
 /// over its row-major values: elementwise chains stay lazy Eigen expressions on it, so they fuse.
 /// Materialising nodes (matmul, reductions, softmax, ...) also offer `const T* data() const`.
+///
+/// Nodes with `static constexpr bool windowed = true` (elementwise nodes and tensor references)
+/// also run forward and backward on a window of canvas columns, so that a loss `sum(f(x))` is
+/// computed and differentiated in one pass over cache-sized windows (see value_and_grad.hpp):
+///
+///     void forward_window(index first, index count) const;     // the window's values, cached
+///     auto lower_window(index first, index count) const;        // after forward_window
+///     void backward_window(const Adjoint& g, index first, index count, const gradient_sink<T>&) const;
+///     void backward_finish(const gradient_sink<T>&) const;      // after the last window
 
 #include <span>
 #include <type_traits>
@@ -101,6 +110,17 @@ class tensor_ref : public expression_tag {
     }
   }
 
+  static constexpr bool windowed = true;
+  void forward_window(index, index) const {}
+  [[nodiscard]] auto lower_window(index first, index count) const { return lower().middleCols(first, count); }
+  template <class Adjoint>
+  void backward_window(const Adjoint& adjoint, index first, index count, const gradient_sink<T>& sink) const {
+    if (T* gradient = sink.find(data())) {
+      canvas_map<T>(gradient, tensor_->canvas_rows(), tensor_->canvas_cols()).middleCols(first, count) += adjoint;
+    }
+  }
+  void backward_finish(const gradient_sink<T>&) const {}
+
  private:
   const tensor<T, Shape>* tensor_;
 };
@@ -174,6 +194,10 @@ concept operand = node_operand<X> || std::is_arithmetic_v<std::remove_cvref_t<X>
 
 template <class X>
 concept constant_node = detail::is_constant<std::remove_cvref_t<X>>::value;
+
+/// Nodes that run forward and backward window by window (see the file comment).
+template <class N>
+concept windowed_node = expression<N> && requires { requires N::windowed; };
 
 /// The scalar type of a node operand.
 template <node_operand X>

@@ -9,7 +9,6 @@ foreach(var BUILD_DIR TARGET MATCHES_FILE)
     message(FATAL_ERROR "StrataCompileFail.cmake: -D${var}=... is required")
   endif()
 endforeach()
-include("${MATCHES_FILE}")
 
 set(config_args "")
 if(CONFIG)
@@ -22,6 +21,8 @@ execute_process(
   RESULT_VARIABLE result
   OUTPUT_VARIABLE output
   ERROR_VARIABLE output) # same variable: stdout and stderr interleaved
+# Read the regexes only now: the build above may have re-run CMake, which rewrites them.
+include("${MATCHES_FILE}")
 
 # Keep the compiler's diagnostics: drop ninja/make progress lines and the echoed
 # command line that follows ninja's "FAILED:" (it names the source file, which

@@ -102,6 +102,7 @@ T backward(const E& loss, wrt_t<T, S>... targets) {
 /// pair (value, std::tuple of gradient tensors shaped like the tensors).
 template <expression E, scalar T, shape_type... S>
 auto value_and_grad(const E& loss, const tensor<T, S>&... tensors) {
+  static_assert(detail::loss_must_be_scalar<typename E::shape_type>::value);  // here too: a shorter error
   std::tuple<tensor<T, S>...> gradients{tensor<T, S>(tensors.dims())...};
   const T value = std::apply([&](auto&... g) { return backward(loss, wrt(tensors, g)...); }, gradients);
   return std::pair{value, std::move(gradients)};

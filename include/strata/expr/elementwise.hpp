@@ -225,6 +225,9 @@ template <class Op, class... Xs>
   requires(operand<Xs> && ...) && (node_operand<Xs> || ...)
 auto make_elementwise(Op op, Xs&&... xs) {
   using T = typename detail::first_scalar<Xs...>::type;
+  if constexpr (sizeof...(Xs) == 2) {  // checked here, so the error names the two shapes near the top
+    static_assert(detail::elementwise_shapes_must_broadcast<typename node_of<T, Xs>::shape_type...>::value);
+  }
   return elementwise<Op, node_of<T, Xs>...>(std::move(op), as_node<T>(std::forward<Xs>(xs))...);
 }
 

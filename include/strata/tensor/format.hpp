@@ -1,8 +1,12 @@
 #pragma once
-/// \file fmt formatting of tensors, summarised as numpy does: past 1000 elements each axis shows
-/// its first and last 3 entries around `...`.
+/// \file fmt formatting of tensors, laid out as numpy's `array2string(t, separator=", ")` (one
+/// line per innermost row, a blank line between blocks of rank >= 2; no line wrapping, no padding)
+/// and summarised as numpy does: past 1000 elements each axis shows its first and last 3 entries
+/// around `...`.
 ///
-///     fmt::print("{}\n", strata::tensor<float, strata::shape<2, 2>>{{1, 2}, {3, 4}});   // [[1, 2], [3, 4]]
+///     fmt::print("{}\n", strata::tensor<float, strata::shape<2, 2>>{{1, 2}, {3, 4}});
+///     // [[1, 2],
+///     //  [3, 4]]
 
 #include <string>
 
@@ -24,11 +28,20 @@ void format_axis(std::string& out, const T* data, const extents<Rank>& dims, std
     for (std::size_t i = axis + 1; i < Rank; ++i) stride *= dims[i];
     const index count = dims[axis];
     const bool elide = summarise && count > 2 * summary_edge_items;
-    const std::string separator = axis + 1 == Rank ? ", " : ",\n" + std::string(axis + 1, ' ');
+    // numpy: ", " within a row; else "," then one newline per axis left below this one, then the
+    // indent of the next '['. (Appended, not `"," + std::string(...)`: g++ 12 -O3 warns on that.)
+    std::string separator = ",";
+    if (axis + 1 == Rank) {
+      separator += ' ';
+    } else {
+      separator.append(Rank - axis - 1, '\n');
+      separator.append(axis + 1, ' ');
+    }
     out += '[';
     for (index i = 0; i < count; ++i) {
       if (elide && i == summary_edge_items) {
-        out += "..." + separator;
+        out += "...";
+        out += separator;
         i = count - summary_edge_items;
       }
       if (axis + 1 == Rank) {

@@ -38,19 +38,27 @@ struct nested_list<T, 0> {
   using type = T;
 };
 
-/// Reads the extents of a nested initializer list, requiring it to be rectangular.
+/// Reads the extents of a nested initializer list along its first elements. Past an empty list
+/// the extents stay as given (the static ones, 0 for `dyn`).
 template <std::size_t Depth, std::size_t Rank, class List>
-void list_extents(const List& list, extents<Rank>& dims, bool& seen) {
+void list_extents(const List& list, extents<Rank>& dims) {
+  if constexpr (Depth < Rank) {
+    dims[Depth] = static_cast<index>(list.size());
+    if (list.size() > 0) list_extents<Depth + 1>(*list.begin(), dims);
+  }
+}
+
+/// Requires every sub-list to have the extents read by `list_extents` (a rectangular list).
+template <std::size_t Depth, std::size_t Rank, class List>
+void list_check_rectangular(const List& list, const extents<Rank>& dims) {
   if constexpr (Depth < Rank) {
     const auto count = static_cast<index>(list.size());
-    if (!seen && dims[Depth] == dyn) dims[Depth] = count;
-    if (dims[Depth] != count)
-      throw shape_error(fmt::format("strata: initializer list has {} elements at depth {} where {} were expected",
-                                    count, Depth, dims[Depth]));
-    for (const auto& inner : list) list_extents<Depth + 1>(inner, dims, seen);
-    if (count == 0) seen = true;
+    if (count != dims[Depth])
+      throw shape_error(fmt::format("strata: ragged initializer list: {} elements at depth {} where the first "
+                                    "elements give shape {}",
+                                    count, Depth, format_dims(dims)));
+    for (const auto& inner : list) list_check_rectangular<Depth + 1>(inner, dims);
   }
-  if constexpr (Depth + 1 == Rank) seen = true;
 }
 
 template <std::size_t Depth, std::size_t Rank, class T, class List>
@@ -101,11 +109,10 @@ class tensor {
   tensor(typename detail::nested_list<T, rank>::type values)
     requires(rank >= 1)
   {
-    extents_type dims = Shape::dims;
-    bool seen = false;
-    detail::list_extents<0>(values, dims, seen);
-    for (index& d : dims) d = d == dyn ? 0 : d;
-    dims_ = checked(dims);
+    extents_type dims = default_extents();
+    detail::list_extents<0>(values, dims);
+    detail::list_check_rectangular<0>(values, dims);
+    dims_ = checked(dims);  // a static extent the list does not have: names both shapes
     data_.resize(element_count(dims_));
     T* out = data_.data();
     detail::list_copy<0, rank>(values, out);
@@ -196,7 +203,12 @@ class tensor {
   const_matrix_map matrix() const { return const_matrix_map(data(), canvas_cols(), canvas_rows()); }
 
   [[nodiscard]] index canvas_rows() const { return rank == 0 ? 1 : dims_[rank == 0 ? 0 : rank - 1]; }
-  [[nodiscard]] index canvas_cols() const { return canvas_rows() == 0 ? 0 : size() / canvas_rows(); }
+  /// The product of the leading extents (also when the last one is 0), as `canvas_of` in node.hpp.
+  [[nodiscard]] index canvas_cols() const {
+    index cols = 1;
+    for (std::size_t i = 0; i + 1 < rank; ++i) cols *= dims_[i];
+    return cols;
+  }
 
   /// The extents a default-constructed tensor has: the static ones, 0 for `dyn`.
   static constexpr extents_type default_extents() {
@@ -244,7 +256,8 @@ class tensor {
   Eigen::Array<T, Eigen::Dynamic, 1> data_;
 };
 
-/// numpy's `allclose`: same extents and |a - b| <= atol + rtol·|b| everywhere; NaN is never close.
+/// numpy's `allclose`: same extents and |a - b| <= atol + rtol·|b| everywhere; NaN is never close,
+/// an infinity only to the same infinity.
 template <scalar T, shape_type SA, shape_type SB>
 bool allclose(const tensor<T, SA>& a, const tensor<T, SB>& b, double rtol = 1e-5, double atol = 1e-8) {
   if constexpr (SA::rank != SB::rank) {
@@ -253,6 +266,8 @@ bool allclose(const tensor<T, SA>& a, const tensor<T, SB>& b, double rtol = 1e-5
     if (a.dims() != b.dims()) return false;
     for (index i = 0; i < a.size(); ++i) {
       const double x = a.data()[i], y = b.data()[i];
+      if (x == y) continue;  // equal infinities are close, as in numpy
+      if (!std::isfinite(x) || !std::isfinite(y)) return false;  // else |x - inf| <= rtol·inf would hold
       if (!(std::abs(x - y) <= atol + rtol * std::abs(y))) return false;
     }
     return true;

@@ -1,0 +1,8 @@
+// Must not compile: axis 2 of a rank-2 tensor (valid axes are -2 .. 1).
+#include <strata/strata.hpp>
+
+int main() {
+  strata::tensor<float, strata::shape<2, 3>> a;
+  auto s = strata::sum(a, strata::axis<2>);
+  (void)s;
+}

@@ -101,14 +101,23 @@ class reduce : public detail::materialized<typename Arg::scalar_type,
     if constexpr (std::same_as<Kind, ops::max_reduction>) {
       // max's gradient needs the input, so keep it.
       const canvas_extents c = canvas_of(arg_.dims());
-      const T* input = detail::materialize(arg_, input_);
-      reduce_into(out, const_canvas_map<T>(input, c.rows, c.cols));
+      input_data_ = detail::materialize(arg_, input_);  // the arg's own memory when it has some
+      reduce_into(out, const_canvas_map<T>(input_data_, c.rows, c.cols));
     } else {
       reduce_into(out, arg_.lower());
     }
   }
 
   [[nodiscard]] bool depends_on(const gradient_sink<T>& sink) const { return arg_.depends_on(sink); }
+
+  /// A sum or mean of every element: a loss that `backward` can compute in one pass over windows.
+  static constexpr bool sums_everything = everything && !std::same_as<Kind, ops::max_reduction>;
+  using argument_type = Arg;
+  [[nodiscard]] const Arg& argument() const { return arg_; }
+  /// d output / d element: 1 for a sum, 1/count for a mean.
+  [[nodiscard]] T element_weight() const {
+    return std::same_as<Kind, ops::mean_reduction> ? T(1) / T(reduced_count()) : T(1);
+  }
 
   template <class Adjoint>
   void backward(const Adjoint& adjoint, const gradient_sink<T>& sink) const {
@@ -169,6 +178,9 @@ class reduce : public detail::materialized<typename Arg::scalar_type,
       } else {
         out(0, 0) = in.sum();
       }
+    } else if (reduced_count() == 0) {
+      // An empty axis (a dyn extent of 0): the sum is 0 and the max -inf, as in numpy and TensorFlow.
+      out.setConstant(std::same_as<Kind, ops::max_reduction> ? -std::numeric_limits<T>::infinity() : T(0));
     } else {
       const auto layout = detail::reduction_layout::of(arg_.dims(), normalized_axis);
       if (layout.last_axis) {
@@ -207,7 +219,7 @@ class reduce : public detail::materialized<typename Arg::scalar_type,
 
   // d max = g at the maxima, shared equally between ties.
   void send_max_adjoint(const T* g, canvas_extents c, const gradient_sink<T>& sink) const {
-    const T* input = input_.data();
+    const T* input = input_data_;
     const T* peak = this->value_.data();
     spread_.resize(c.rows, c.cols);
     T* out = spread_.data();
@@ -239,6 +251,7 @@ class reduce : public detail::materialized<typename Arg::scalar_type,
 
   Arg arg_;
   mutable canvas_array<T> input_, spread_;
+  mutable const T* input_data_ = nullptr;  // max's input, kept by forward for backward
 };
 
 namespace detail {

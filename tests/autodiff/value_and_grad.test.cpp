@@ -111,3 +111,28 @@ TEST_CASE("one-pass losses agree with the general reverse sweep", "[autodiff][wi
   check(st::sum(g), st::sum(st::sum(g, st::axis<0>)), cube, slab);
   STRATA_REQUIRE_GRADIENTS(st::gradcheck(st::sum(g), st::named("cube", cube), st::named("slab", slab)));
 }
+
+TEST_CASE("one-pass losses skip operands that take no gradient", "[autodiff][windows]") {
+  // t reaches the loss only through a comparison and a select's condition: its gradient is 0.
+  auto x = st::testing::uniform<st::dyn, 4>({6, 4}, 31);
+  st::tensor<double, st::shape<4>> t{0.1, -0.2, 0.3, 0.0};
+  auto masked = x * (x > t);
+  auto chosen = st::select(t, x, 2.0 * x);
+  auto [value, grads] = st::value_and_grad(st::sum(masked) + st::sum(chosen) * 0.0, t);
+  REQUIRE(std::isfinite(value));
+  auto [one_pass, one_pass_grads] = st::value_and_grad(st::sum(masked), t);
+  auto [select_value, select_grads] = st::value_and_grad(st::sum(chosen), t);
+  double expected = 0;
+  for (st::index i = 0; i < 6; ++i)
+    for (st::index j = 0; j < 4; ++j) expected += x(i, j) > t(j) ? x(i, j) : 0.0;
+  REQUIRE(one_pass == Approx(expected));
+  for (double g : std::get<0>(one_pass_grads)) REQUIRE(g == 0.0);
+  for (double g : std::get<0>(select_grads)) REQUIRE(g == 0.0);
+  for (double g : std::get<0>(grads)) REQUIRE(g == 0.0);
+  REQUIRE(std::isfinite(select_value));
+}
+
+TEST_CASE("asking twice for the same tensor's gradient is an error", "[autodiff]") {
+  st::tensor<double, st::shape<2>> w{1.0, 2.0};
+  REQUIRE_THROWS_WITH(st::value_and_grad(st::sum(w * w), w, w), Catch::Contains("twice"));
+}

@@ -49,3 +49,22 @@ TEST_CASE("expressions are re-evaluated after their tensors change", "[eval]") {
   x(1) = 10.0;
   REQUIRE(st::eval(doubled)(1) == 20.0);
 }
+
+TEST_CASE("a tensor resized after the expression was built is refused, not read out of bounds", "[eval]") {
+  st::tensor<double, st::shape<st::dyn, 2>> x = st::tensor<double, st::shape<st::dyn, 2>>::ones({3, 2});
+  st::tensor<double, st::shape<2, 4>> w = st::tensor<double, st::shape<2, 4>>::ones();
+  auto product = st::matmul(x, w);
+  auto scaled = x * 2.0;
+  x.resize({5, 2});
+  REQUIRE_THROWS_WITH(st::eval(product), Catch::Contains("(3, 2)") && Catch::Contains("(5, 2)"));
+  REQUIRE_THROWS_AS(st::eval(scaled), st::shape_error);
+  REQUIRE_THROWS_AS(st::value_and_grad(st::sum(product), w), st::shape_error);
+}
+
+TEST_CASE("evaluating into a tensor the expression reads, while it grows", "[eval]") {
+  // reshape reads y's memory in place; y must not be reallocated under it.
+  st::tensor<double, st::shape<st::dyn, 3>> y{{1, 2, 3}};
+  st::tensor<double, st::shape<st::dyn, 3>> z{{10, 20, 30}, {40, 50, 60}};
+  y = z + st::reshape<1, 3>(y);
+  REQUIRE(st::allclose(y, st::tensor<double, st::shape<st::dyn, 3>>{{11, 22, 33}, {41, 52, 63}}));
+}

@@ -362,3 +362,35 @@ TEST_CASE("tensor: item() of a one-element tensor", "[tensor]") {
   REQUIRE_THROWS_WITH((st::tensor<double, shape<dyn, 3>>{{1, 2, 3}, {4, 5, 6}}.item()), Catch::Contains("(2, 3)"));
   REQUIRE_THROWS_WITH((st::tensor<double, shape<dyn>>().item()), Catch::Contains("(0,)"));
 }
+
+TEST_CASE("tensor: extents whose element count overflows are refused", "[tensor][errors]") {
+  using big = strata::tensor<double, strata::shape<strata::dyn, strata::dyn>>;
+  const strata::index huge = strata::index(1) << 32;
+  REQUIRE_THROWS_WITH(big(strata::extents<2>{huge, huge}), Catch::Contains("(4294967296, 4294967296)"));
+  big small(strata::extents<2>{2, 2});
+  REQUIRE_THROWS_AS(small.resize({huge, huge}), strata::shape_error);
+  REQUIRE(small.dims() == strata::extents<2>{2, 2});  // unchanged
+  REQUIRE(small.size() == 4);
+}
+
+TEST_CASE("tensor: dim() checks its axis", "[tensor][errors]") {
+  strata::tensor<double, strata::shape<2, 3>> t;
+  REQUIRE(t.dim(-1) == 3);
+  REQUIRE(t.dim(0) == 2);
+  REQUIRE_THROWS_AS(t.dim(2), std::out_of_range);
+  REQUIRE_THROWS_WITH(t.dim(-3), Catch::Contains("axis -3") && Catch::Contains("rank 2"));
+}
+
+TEST_CASE("tensor: a moved-from tensor is a default-constructed one", "[tensor]") {
+  strata::tensor<double, strata::shape<2, 3>> a = strata::tensor<double, strata::shape<2, 3>>::ones();
+  auto b = std::move(a);
+  REQUIRE(b(1, 2) == 1.0);
+  REQUIRE(a.size() == 6);  // NOLINT(bugprone-use-after-move): the state after a move is specified
+  REQUIRE(a.at(1, 2) == 0.0);
+  strata::tensor<double, strata::shape<strata::dyn>> c{1.0, 2.0};
+  strata::tensor<double, strata::shape<strata::dyn>> d;
+  d = std::move(c);
+  REQUIRE(d.size() == 2);
+  REQUIRE(c.size() == 0);  // NOLINT(bugprone-use-after-move)
+  REQUIRE(c.dims() == strata::extents<1>{0});
+}

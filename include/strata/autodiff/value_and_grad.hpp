@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <stdexcept>
 #include <tuple>
 
 #include "strata/expr/node.hpp"
@@ -87,6 +88,11 @@ T backward(const E& loss, wrt_t<T, S>... targets) {
     return typename gradient_sink<T>::slot{target.value.data(), target.gradient.data()};
   };
   const std::array<typename gradient_sink<T>::slot, sizeof...(S)> slots{prepare(targets)...};
+  for (std::size_t i = 0; i < slots.size(); ++i)
+    for (std::size_t j = 0; j < i; ++j)
+      if (slots[i].value == slots[j].value && slots[i].value != nullptr)  // empty tensors have no data
+        throw std::invalid_argument(
+            fmt::format("strata: the same tensor is asked for twice (arguments {} and {}) in backward", j + 1, i + 1));
   const gradient_sink<T> sink(slots);
   if constexpr (detail::one_pass_loss<E>) {
     const canvas_extents c = canvas_of(loss.argument().dims());

@@ -31,8 +31,15 @@ void eval_into(const E& e, tensor<T, S>& out) {
   static_assert(detail::shapes_must_be_assignable<S, typename E::shape_type>::value);
   static_assert(std::same_as<T, typename E::scalar_type>, "strata: tensor and expression scalar types differ");
   e.forward();
-  out.resize(e.dims());
-  out.canvas() = e.lower();
+  if (element_count(e.dims()) != out.size()) {
+    // New storage: evaluate beside the old one, which the expression may still be reading.
+    tensor<T, S> fresh(e.dims());
+    fresh.canvas() = e.lower();
+    out.swap(fresh);
+  } else {
+    out.resize(e.dims());
+    out.canvas() = e.lower();
+  }
 }
 
 /// The value of `e` as a new tensor of the expression's shape.

@@ -71,6 +71,7 @@ struct broadcast_view {
 template <scalar T>
 struct operand_scratch {
   canvas_array<T> value, gradient, adjoint;
+  canvas_array<T> source;  // a general broadcast's operand, evaluated before it is gathered
 };
 
 /// Strides of the operand's elements along each output axis, 0 on broadcast axes.
@@ -112,8 +113,7 @@ void prepare_broadcast(const Node& node, const extents<Out::rank>& out, operand_
   } else if constexpr (plan.kind == broadcast_kind::replicate) {
     if constexpr (!materialized_node<Node>) materialize(node, scratch.value);
   } else {
-    canvas_array<T> evaluated;  // general broadcasts are rare; see the header comment
-    const T* source = materialize(node, evaluated);
+    const T* source = materialize(node, scratch.source);
     const canvas_extents c = canvas_of(out);
     scratch.value.resize(c.rows, c.cols);
     T* target = scratch.value.data();

@@ -119,14 +119,16 @@ class elementwise : public expression_tag {
   void forward_window(index first, index count) const {
     each([&]<std::size_t>(const auto& arg) { detail::forward_broadcast_window<shape_type>(arg, first, count); });
     if constexpr (caches_window) {
-      window_.resize(canvas_of(dims_).rows, count);
-      window_ = lowered_window(first, count, [&](const auto&... operands) { return op_.forward(operands...); });
+      // Sized by the first (widest) window, so later ones never allocate.
+      const index rows = canvas_of(dims_).rows;
+      if (window_.rows() != rows || window_.cols() < count) window_.resize(rows, count);
+      window_.leftCols(count) = lowered_window(first, count, [&](const auto&... operands) { return op_.forward(operands...); });
     }
   }
 
   [[nodiscard]] auto lower_window(index first, index count) const {
     if constexpr (caches_window) {
-      return const_canvas_map<scalar_type>(window_.data(), window_.rows(), window_.cols());
+      return const_canvas_map<scalar_type>(window_.data(), window_.rows(), count);
     } else {
       return lowered_window(first, count, [&](const auto&... operands) { return op_.forward(operands...); });
     }
@@ -134,12 +136,14 @@ class elementwise : public expression_tag {
 
   template <class Adjoint>
   void backward_window(const Adjoint& adjoint, index first, index count, const gradient_sink<scalar_type>& sink) const {
+    if (first == 0) sent_.fill(false);
     each([&]<std::size_t I>(const auto& arg) {
       if (!arg.depends_on(sink)) return;
       lowered_window(first, count, [&](const auto&... operands) {
         auto operand_adjoint = adjoint_of<I>(adjoint, lower_window(first, count), operands...);
         if constexpr (!std::same_as<decltype(operand_adjoint), no_gradient>) {
           detail::send_adjoint_window<shape_type>(arg, operand_adjoint, dims_, first, count, scratch_[I], sink);
+          sent_[I] = true;
         }
         return 0;
       });
@@ -148,7 +152,7 @@ class elementwise : public expression_tag {
 
   void backward_finish(const gradient_sink<scalar_type>& sink) const {
     each([&]<std::size_t I>(const auto& arg) {
-      if (arg.depends_on(sink)) detail::finish_adjoint<shape_type>(arg, dims_, scratch_[I], sink);
+      if (sent_[I]) detail::finish_adjoint<shape_type>(arg, dims_, scratch_[I], sink);
     });
   }
 
@@ -203,6 +207,7 @@ class elementwise : public expression_tag {
   extents<shape_type::rank> dims_;
   mutable std::array<detail::operand_scratch<scalar_type>, arity> scratch_;
   mutable canvas_array<scalar_type> window_;  // this node's values on the current window
+  mutable std::array<bool, arity> sent_{};    // which operands took window adjoints to finish
 };
 
 namespace detail {

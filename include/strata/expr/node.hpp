@@ -95,11 +95,18 @@ class tensor_ref : public expression_tag {
   using scalar_type = T;
   using shape_type = Shape;
 
-  explicit tensor_ref(const tensor<T, Shape>& t) : tensor_(&t) {}
+  explicit tensor_ref(const tensor<T, Shape>& t) : tensor_(&t), dims_(t.dims()) {}
 
-  [[nodiscard]] const extents<Shape::rank>& dims() const { return tensor_->dims(); }
+  /// The extents the tensor had when the expression was built: every node's extents follow
+  /// from them, so `forward` refuses a tensor that has been resized since.
+  [[nodiscard]] const extents<Shape::rank>& dims() const { return dims_; }
   [[nodiscard]] const T* data() const { return tensor_->data(); }
-  void forward() const {}
+  void forward() const {
+    if (tensor_->dims() != dims_)
+      throw shape_error(fmt::format("strata: a tensor of the expression was resized from {} to {} after the expression "
+                                    "was built; build the expression again",
+                                    format_dims(dims_), format_dims(tensor_->dims())));
+  }
   [[nodiscard]] auto lower() const { return tensor_->canvas(); }
   [[nodiscard]] bool depends_on(const gradient_sink<T>& sink) const { return sink.find(data()) != nullptr; }
 
@@ -123,6 +130,7 @@ class tensor_ref : public expression_tag {
 
  private:
   const tensor<T, Shape>* tensor_;
+  extents<Shape::rank> dims_;
 };
 
 /// A tensor held by value: a temporary moved into the expression, so nothing can dangle. Nobody

@@ -102,6 +102,20 @@ class tensor {
   /// Zeros; `dyn` extents are 0 until `resize`.
   tensor() : tensor(default_extents()) {}
 
+  tensor(const tensor&) = default;
+  tensor& operator=(const tensor&) = default;
+  /// A moved-from tensor is left as a default-constructed one (zeros), never without storage.
+  tensor(tensor&& other) : dims_(other.dims_), data_(std::move(other.data_)) { other.reset(); }
+  tensor& operator=(tensor&& other) {
+    if (this != &other) {
+      dims_ = other.dims_;
+      data_ = std::move(other.data_);
+      other.reset();
+    }
+    return *this;
+  }
+  ~tensor() = default;
+
   /// Zeros with the given extents; the static ones must match `Shape`.
   explicit tensor(const extents_type& dims) : dims_(checked(dims)), data_(element_count(dims_)) { data_.setZero(); }
 
@@ -147,16 +161,33 @@ class tensor {
     return generated(dims, [&] { return distribution(engine); });
   }
 
-  /// Sets new extents; storage is reallocated only when the element count changes.
+  /// Sets new extents; storage is reallocated only when the element count changes. If the
+  /// allocation throws, the tensor is unchanged.
   void resize(const extents_type& dims) {
-    dims_ = checked(dims);
-    if (data_.size() != element_count(dims_)) data_.resize(element_count(dims_));
+    const extents_type checked_dims = checked(dims);
+    if (data_.size() != element_count(checked_dims)) {
+      Eigen::Array<T, Eigen::Dynamic, 1> storage(element_count(checked_dims));
+      data_.swap(storage);
+    }
+    dims_ = checked_dims;
   }
 
   void fill(T value) { data_.setConstant(value); }
 
+  /// Exchanges extents and storage with `other` (no allocation, no copy).
+  void swap(tensor& other) noexcept {
+    std::swap(dims_, other.dims_);
+    data_.swap(other.data_);
+  }
+
   [[nodiscard]] const extents_type& dims() const { return dims_; }
-  [[nodiscard]] index dim(int axis) const { return dims_[static_cast<std::size_t>(axis < 0 ? axis + int(rank) : axis)]; }
+  /// The extent along `axis` (negative counts from the end); std::out_of_range outside -rank .. rank-1.
+  [[nodiscard]] index dim(int axis) const {
+    const int normalized = normalize_axis(axis, rank);
+    if (normalized < 0)
+      throw std::out_of_range(fmt::format("strata: axis {} is out of range for a tensor of rank {}", axis, rank));
+    return dims_[static_cast<std::size_t>(normalized)];
+  }
   [[nodiscard]] index size() const { return data_.size(); }
   [[nodiscard]] T* data() { return data_.data(); }
   [[nodiscard]] const T* data() const { return data_.data(); }
@@ -219,12 +250,20 @@ class tensor {
 
  private:
   static extents_type checked(const extents_type& dims) {
+    index count = 1;
     for (std::size_t i = 0; i < rank; ++i) {
       if (dims[i] < 0 || (Shape::dims[i] != dyn && Shape::dims[i] != dims[i]))
         throw shape_error(fmt::format("strata: tensor of shape {} cannot have extents {}", format_dims(Shape::dims),
                                       format_dims(dims)));
+      if (__builtin_mul_overflow(count, dims[i], &count))
+        throw shape_error(fmt::format("strata: extents {} hold more elements than an index can count", format_dims(dims)));
     }
     return dims;
+  }
+
+  void reset() {
+    dims_ = default_extents();
+    data_.setZero(element_count(dims_));
   }
 
   template <class Generator>

@@ -71,7 +71,8 @@ struct pow_op {
     if constexpr (I == 0) {
       return g * b * a.pow(b - S(1));
     } else {
-      return g * a.pow(b) * a.log();
+      // log a taken as 0 where a <= 0, as TensorFlow does, so that 0ᵇ and (-2)³ give 0, not NaN.
+      return g * a.pow(b) * (a > S(0)).select(a.log(), S(0));
     }
   }
 };

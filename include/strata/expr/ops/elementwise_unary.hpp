@@ -36,9 +36,10 @@ struct neg_op {
 
 struct exp_op {
   static constexpr const char* name = "exp";
+  static constexpr bool uses_output = true;
   auto forward(const auto& x) const { return x.exp(); }
   template <std::size_t>
-  auto backward(const auto& g, const auto& x) const { return g * x.exp(); }  // d exp x = exp x
+  auto backward(const auto& g, const auto& y, const auto&) const { return g * y; }  // d exp x = exp x = y
 };
 
 struct log_op {
@@ -77,21 +78,23 @@ struct abs_op {
 
 struct tanh_op {
   static constexpr const char* name = "tanh";
+  static constexpr bool uses_output = true;
   auto forward(const auto& x) const { return x.tanh(); }
   template <std::size_t>
-  auto backward(const auto& g, const auto& x) const {  // d tanh x = 1 - tanh² x
-    using S = scalar_t<std::decay_t<decltype(x)>>;
-    return g * (S(1) - x.tanh().square());
+  auto backward(const auto& g, const auto& y, const auto&) const {  // d tanh x = 1 - tanh² x = 1 - y²
+    using S = scalar_t<std::decay_t<decltype(y)>>;
+    return g * (S(1) - y.square());
   }
 };
 
 struct sigmoid_op {
   static constexpr const char* name = "sigmoid";
+  static constexpr bool uses_output = true;
   auto forward(const auto& x) const { return x.logistic(); }
   template <std::size_t>
-  auto backward(const auto& g, const auto& x) const {  // d σ(x) = σ(x)(1 - σ(x))
-    using S = scalar_t<std::decay_t<decltype(x)>>;
-    return g * x.logistic() * (S(1) - x.logistic());
+  auto backward(const auto& g, const auto& y, const auto&) const {  // d σ(x) = σ(x)(1 - σ(x)) = y(1 - y)
+    using S = scalar_t<std::decay_t<decltype(y)>>;
+    return g * y * (S(1) - y);
   }
 };
 

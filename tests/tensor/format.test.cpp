@@ -1,8 +1,9 @@
 // Tests of strata/tensor/format.hpp: tensors print as numpy's array2string(t, separator=", ")
-// does (without its padding and line wrapping), summarised past 1000 elements.
+// does (without its padding and line wrapping), summarised past 1000 elements; integer tensors too.
 
 #include "support/strata_test.hpp"
 
+#include <cstdint>
 #include <limits>
 #include <string>
 
@@ -104,4 +105,16 @@ TEST_CASE("format: past 1000 elements each axis shows its first and last 3 entri
     REQUIRE(text.find("[33, ") == std::string::npos);  // row 3 of block 0 is elided
     REQUIRE(text.find("[330, ") == std::string::npos);  // block 3 is elided
   }
+}
+
+TEST_CASE("format: integer tensors print integers", "[format][int]") {
+  const st::tensor<std::int32_t, shape<2, 3>> a{{1, -2, 30}, {4, 0, -60}};
+  REQUIRE(fmt::format("{}", a) == "[[1, -2, 30],\n [4, 0, -60]]");
+  // digits a double would print in exponent form (2^63 - 1 is not even a double)
+  const st::tensor<std::int64_t, shape<dyn>> b{std::numeric_limits<std::int64_t>::max(), -1099511627776};
+  REQUIRE(fmt::format("{}", b) == "[9223372036854775807, -1099511627776]");
+  REQUIRE(fmt::format("{}", st::tensor<std::int32_t, shape<>>::full({}, 7)) == "7");
+  st::tensor<std::int32_t, shape<dyn>> c(st::extents<1>{1001});
+  for (int i = 0; i < 1001; ++i) c.data()[i] = i;
+  REQUIRE(fmt::format("{}", c) == "[0, 1, 2, ..., 998, 999, 1000]");
 }

@@ -1,9 +1,10 @@
 // Tests of strata/tensor/tensor.hpp: construction, factories, random tensors, element access,
-// resize, the flat/canvas/matrix views, allclose and item().
+// resize, the flat/canvas/matrix views, allclose and item(); integer tensors (storage only).
 
 #include "support/strata_test.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <vector>
 
@@ -393,4 +394,73 @@ TEST_CASE("tensor: a moved-from tensor is a default-constructed one", "[tensor]"
   REQUIRE(d.size() == 2);
   REQUIRE(c.size() == 0);  // NOLINT(bugprone-use-after-move)
   REQUIRE(c.dims() == strata::extents<1>{0});
+}
+
+TEMPLATE_TEST_CASE("tensor: integer tensors store indices and labels", "[tensor][int]", std::int32_t, std::int64_t) {
+  using T = TestType;
+  static_assert(st::element<T> && !st::scalar<T>);
+  static_assert(!st::element<int16_t> && !st::element<unsigned> && !st::element<long double>);
+  // storage only: integer tensors are not expression operands, and have no random factories
+  static_assert(!st::node_operand<st::tensor<T, shape<2>>> && !st::node_operand<st::tensor<T, shape<2>>&>);
+  static_assert(!requires { st::tensor<T, shape<2>>::random_normal({2}, 1); });
+  static_assert(!requires { st::tensor<T, shape<2>>::random_uniform({2}, 1); });
+  static_assert(requires { st::tensor<double, shape<2>>::random_uniform({2}, 1); });
+
+  SECTION("nested braces, element access and at()") {
+    st::tensor<T, shape<dyn, 3>> a{{3, 1, 4}, {1, 5, 9}};
+    REQUIRE(a.dims() == extents<2>{2, 3});
+    REQUIRE((a(0, 2) == 4 && a(1, 0) == 1 && a(1, 2) == 9));
+    for (int i = 0; i < 6; ++i) REQUIRE(a.data()[i] == std::vector<T>{3, 1, 4, 1, 5, 9}[std::size_t(i)]);
+    a(1, 1) = -7;
+    a.at(0, 0) += 2;
+    REQUIRE(a.data()[4] == -7);
+    REQUIRE(a(0, 0) == 5);
+    REQUIRE_THROWS_WITH(a.at(2, 0), Catch::Contains("(2, 0)") && Catch::Contains("(2, 3)"));
+    REQUIRE_THROWS_WITH((st::tensor<T, shape<dyn, 3>>{{1, 2}}),
+                        Catch::Contains("(None, 3)") && Catch::Contains("(1, 2)"));
+    REQUIRE_THROWS_AS((st::tensor<T, shape<dyn, dyn>>{{1, 2}, {3}}), st::shape_error);
+
+    const st::tensor<T, shape<2, 2, 2>> cube{{{0, 1}, {2, 3}}, {{4, 5}, {6, 7}}};
+    for (int i = 0; i < 8; ++i) REQUIRE(cube.data()[i] == i);
+    REQUIRE(cube(1, 0, 1) == 5);
+    const st::tensor<T, shape<dyn>> v{2, 7, 1, 8};
+    REQUIRE(v.size() == 4);
+    REQUIRE(v(3) == 8);
+  }
+  SECTION("zeros, ones, full, fill and item()") {
+    using X = st::tensor<T, shape<dyn, 2>>;
+    for (T v : X::zeros({3, 2})) REQUIRE(v == 0);
+    for (T v : X::ones({3, 2})) REQUIRE(v == 1);
+    const X f = X::full({2, 2}, T(-3));
+    for (T v : f) REQUIRE(v == -3);
+    X t(extents<2>{2, 2});
+    t.fill(T(11));
+    for (T v : t) REQUIRE(v == 11);
+    REQUIRE(st::tensor<T, shape<>>::full({}, T(42)).item() == 42);
+    REQUIRE(st::tensor<T, shape<1, 1>>{{-5}}.item() == -5);
+    REQUIRE_THROWS_WITH(f.item(), Catch::Contains("(2, 2)"));
+  }
+  SECTION("the extremes of the type are stored exactly") {
+    const T low = std::numeric_limits<T>::min(), high = std::numeric_limits<T>::max();
+    st::tensor<T, shape<3>> a{low, 0, high};
+    REQUIRE(a(0) == low);
+    REQUIRE(a(2) == high);
+    REQUIRE(a.flat().maxCoeff() == high);
+  }
+  SECTION("flat and canvas views, resize, copy and move") {
+    st::tensor<T, shape<dyn, 3>> a{{1, 2, 3}, {4, 5, 6}};
+    REQUIRE(a.flat().sum() == 21);
+    REQUIRE(a.flat()(4) == 5);
+    a.flat() *= 2;
+    REQUIRE(a(1, 2) == 12);
+    REQUIRE(a.canvas().rows() == 3);
+    REQUIRE(a.canvas().cols() == 2);
+    REQUIRE(a.canvas()(0, 1) == 8);
+    const auto copy = a;
+    auto moved = std::move(a);
+    REQUIRE(moved(1, 1) == 10);
+    REQUIRE(copy(1, 1) == 10);
+    moved.resize({3, 3});
+    REQUIRE(moved.size() == 9);
+  }
 }

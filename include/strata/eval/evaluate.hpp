@@ -50,13 +50,13 @@ auto eval(const E& e) {
   return out;
 }
 
-template <scalar T, shape_type S>
+template <element T, shape_type S>
 template <expression E>
 tensor<T, S>::tensor(const E& expression) {
   eval_into(expression, *this);
 }
 
-template <scalar T, shape_type S>
+template <element T, shape_type S>
 template <expression E>
 tensor<T, S>& tensor<T, S>::operator=(const E& expression) {
   eval_into(expression, *this);

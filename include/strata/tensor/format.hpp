@@ -57,7 +57,7 @@ void format_axis(std::string& out, const T* data, const extents<Rank>& dims, std
 
 }  // namespace strata::detail
 
-template <strata::scalar T, strata::shape_type Shape>
+template <strata::element T, strata::shape_type Shape>
 struct fmt::formatter<strata::tensor<T, Shape>> : fmt::formatter<std::string> {
   auto format(const strata::tensor<T, Shape>& t, fmt::format_context& context) const {
     std::string text;

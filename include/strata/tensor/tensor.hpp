@@ -27,6 +27,13 @@ namespace strata {
 template <class T>
 concept scalar = std::same_as<T, float> || std::same_as<T, double>;
 
+/// Element types a tensor can store: the scalars, and integers for indices and labels (storage
+/// only: expressions, gradients and allclose take scalars).
+///
+///     strata::tensor<std::int32_t, strata::shape<strata::dyn, 8>> tokens{{3, 1, 4, 1, 5, 9, 2, 6}};
+template <class T>
+concept element = scalar<T> || std::same_as<T, std::int32_t> || std::same_as<T, std::int64_t>;
+
 namespace detail {
 
 template <class T, std::size_t Rank>
@@ -78,9 +85,10 @@ struct expression_tag {};
 template <class E>
 concept expression = std::derived_from<std::remove_cvref_t<E>, expression_tag>;
 
-/// An owning tensor of `T` with static shape `Shape`. Storage is aligned for Eigen's packets and
-/// row-major; the extents of `dyn` dims are set at construction (or by `resize`).
-template <scalar T, shape_type Shape>
+/// An owning tensor of `T` (a scalar, or an integer for storage) with static shape `Shape`. Storage
+/// is aligned for Eigen's packets and row-major; the extents of `dyn` dims are set at construction
+/// (or by `resize`).
+template <element T, shape_type Shape>
 class tensor {
  public:
   using scalar_type = T;
@@ -148,14 +156,18 @@ class tensor {
   static tensor ones(const extents_type& dims = default_extents()) { return full(dims, T(1)); }
 
   /// Normal samples, reproducible for a given seed.
-  static tensor random_normal(const extents_type& dims, std::uint64_t seed, T mean = 0, T stddev = 1) {
+  static tensor random_normal(const extents_type& dims, std::uint64_t seed, T mean = 0, T stddev = 1)
+    requires scalar<T>
+  {
     std::mt19937_64 engine(seed);
     std::normal_distribution<T> distribution(mean, stddev);
     return generated(dims, [&] { return distribution(engine); });
   }
 
   /// Uniform samples in [low, high), reproducible for a given seed.
-  static tensor random_uniform(const extents_type& dims, std::uint64_t seed, T low = -1, T high = 1) {
+  static tensor random_uniform(const extents_type& dims, std::uint64_t seed, T low = -1, T high = 1)
+    requires scalar<T>
+  {
     std::mt19937_64 engine(seed);
     std::uniform_real_distribution<T> distribution(low, high);
     return generated(dims, [&] { return distribution(engine); });

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -69,6 +70,35 @@ extents<Rank> unflatten(index flat, const extents<Rank>& dims) {
   return position;
 }
 
+/// Compares `analytic` (d loss / d value) with central differences of `evaluate()` (the loss as
+/// a double) over every entry of `value`, which is perturbed and restored; keeps the worst entry
+/// in `report`.
+template <class Value, class Gradient, class Evaluate>
+void compare_with_finite_differences(gradcheck_report& report, std::string_view name, Value& value,
+                                     const Gradient& analytic, Evaluate&& evaluate, const gradcheck_options& options) {
+  for (index i = 0; i < value.size(); ++i) {
+    double& entry = value.data()[i];
+    const double saved = entry;
+    entry = saved + options.step;
+    const double up = evaluate();
+    entry = saved - options.step;
+    const double down = evaluate();
+    entry = saved;
+    const double numeric = (up - down) / (2 * options.step);
+    const double exact = analytic.data()[i];
+    const double scale = std::max({1.0, std::abs(exact), std::abs(numeric)});
+    const double error = std::isfinite(numeric) && std::isfinite(exact) ? std::abs(exact - numeric) / scale
+                                                                        : std::numeric_limits<double>::infinity();
+    if (error >= report.worst_error || report.parameter.empty()) {
+      report.worst_error = error;
+      report.parameter = std::string(name);
+      report.position = format_dims(unflatten(i, value.dims()));
+      report.analytic = exact;
+      report.numeric = numeric;
+    }
+  }
+}
+
 }  // namespace detail
 
 /// Checks the gradients of the scalar double expression `loss` with respect to each named tensor.
@@ -84,30 +114,10 @@ gradcheck_report gradcheck_with(const gradcheck_options& options, const E& loss,
     loss.forward();
     return double(loss.lower()(0, 0));
   };
-  auto check = [&](auto& target, const auto& gradient) {
-    for (index i = 0; i < target.value.size(); ++i) {
-      double& entry = target.value.data()[i];
-      const double saved = entry;
-      entry = saved + options.step;
-      const double up = evaluate();
-      entry = saved - options.step;
-      const double down = evaluate();
-      entry = saved;
-      const double numeric = (up - down) / (2 * options.step);
-      const double exact = gradient.data()[i];
-      const double scale = std::max({1.0, std::abs(exact), std::abs(numeric)});
-      const double error = std::isfinite(numeric) && std::isfinite(exact) ? std::abs(exact - numeric) / scale
-                                                                          : std::numeric_limits<double>::infinity();
-      if (error >= report.worst_error || report.parameter.empty()) {
-        report.worst_error = error;
-        report.parameter = std::string(target.name);
-        report.position = format_dims(detail::unflatten(i, target.value.dims()));
-        report.analytic = exact;
-        report.numeric = numeric;
-      }
-    }
-  };
-  std::apply([&](const auto&... g) { (check(tensors, g), ...); }, analytic);
+  std::apply([&](const auto&... g) { (detail::compare_with_finite_differences(report, tensors.name, tensors.value, g,
+                                                                              evaluate, options),
+                                      ...); },
+             analytic);
   report.ok = report.worst_error <= options.tolerance;
   return report;
 }

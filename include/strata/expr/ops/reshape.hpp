@@ -19,11 +19,17 @@ class reshape_node : public expression_tag {
   using scalar_type = T;
   using shape_type = shape_from<reshape_rule(Arg::shape_type::dims, Target::dims).dims>;
 
-  explicit reshape_node(Arg arg) : arg_(std::move(arg)) {
-    const auto result = reshape_rule(arg_.dims(), Target::dims);
-    if (!result.ok)
+  explicit reshape_node(Arg arg) : reshape_node(std::move(arg), Target::dims) {}
+
+  /// With run-time target extents: `Target`'s static ones, and values known when the node is built
+  /// for some of its `dyn` ones (the batch extent a layer keeps); one may still be `dyn`, inferred.
+  reshape_node(Arg arg, const extents<Target::rank>& target) : arg_(std::move(arg)) {
+    const auto result = reshape_rule(arg_.dims(), target);
+    bool agrees = true;
+    for (std::size_t i = 0; i < Target::rank; ++i) agrees = agrees && extents_agree(Target::dims[i], target[i]);
+    if (!result.ok || !agrees)
       throw shape_error(fmt::format("strata: reshape: {} elements of shape {} do not fit shape {}",
-                                    element_count(arg_.dims()), format_dims(arg_.dims()), format_dims(Target::dims)));
+                                    element_count(arg_.dims()), format_dims(arg_.dims()), format_dims(target)));
     dims_ = result.dims;
   }
 

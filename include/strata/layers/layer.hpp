@@ -1,0 +1,442 @@
+#pragma once
+/// \file The layer contract: Keras' `__init__` / `build` / `call` / `get_config` as a C++ type.
+///
+///     struct ScaledExponential {
+///       STRATA_CONFIG(ScaledExponential, (float, scale_factor, 1.0f));   // __init__ + get_config
+///
+///       template <class Builder>
+///       auto build(Builder& b) const {                                   // once the input shape is known
+///         return b.weight("exponent", strata::dims(b.last()), strata::init::ones);
+///       }
+///       auto call(auto x, auto exponent) const {                         // an expression
+///         return scale_factor * strata::exp(x * exponent);
+///       }
+///     };
+///
+/// - `build(b)` is optional (a layer without weights has none). It returns one weight, or
+///   `strata::weights(...)` of several; each weight's shape type comes from `strata::dims(...)`:
+///   static where the extents it uses are (`b.last()` is static when the input's last extent is),
+///   run time where they are `dyn`.
+/// - `call(x, weights..., [ctx])` gets the input as an expression, the trainable weights in the
+///   order `build` returned them (as expressions too, so taking them by value is safe), the
+///   non-trainable ones as `tensor&` (model state a layer may update in training), and, if it
+///   wants it, a `strata::call_context` (`ctx.training`). Its result's type gives the layer's
+///   output shape: there is no separate compute_output_shape to keep in sync.
+/// - Nobody writes a backward pass: gradients come from the expression `call` returns.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "strata/core/shape.hpp"
+#include "strata/expr/node.hpp"
+#include "strata/layers/config.hpp"
+#include "strata/layers/initializers.hpp"
+#include "strata/tensor/tensor.hpp"
+
+namespace strata {
+
+/// What a layer's `call` may ask about the step it runs in.
+struct call_context {
+  bool training = false;
+  /// A seed for this layer and this step (the model derives it from its seed, the layer's
+  /// position and the step), so random layers such as Dropout are reproducible.
+  std::uint64_t seed = 0;
+  /// The step itself, for a layer with a seed of its own (Dropout{.seed = 5}): its draws then
+  /// depend on its seed and the step only, not on the model's seed or the layer's position.
+  std::uint64_t step = 0;
+};
+
+/// A run-time extent whose static extent is `Static` (`dyn` when only the run-time value is known).
+template <index Static>
+struct extent {
+  index value = Static;
+
+  constexpr extent()
+    requires(Static != dyn)
+  = default;
+  explicit constexpr extent(index run_time_value) : value(run_time_value) {}
+};
+
+/// The extents of a weight, static where each `extent` is: `strata::dims(b.last(), extent<Units>(units))`.
+template <index... Static>
+struct weight_dims {
+  using shape_type = shape<Static...>;
+  extents<sizeof...(Static)> values;
+};
+
+namespace detail {
+template <class E>
+constexpr index as_extent_value(const E& e) {
+  if constexpr (std::is_integral_v<E>) {
+    return static_cast<index>(e);
+  } else {
+    return e.value;
+  }
+}
+template <class E>
+struct static_extent;
+template <index Static>
+struct static_extent<extent<Static>> : std::integral_constant<index, Static> {};
+template <class E>
+  requires std::is_integral_v<E>
+struct static_extent<E> : std::integral_constant<index, dyn> {};
+}  // namespace detail
+
+/// The extents of a weight from `extent`s (static or run time) and plain numbers (run time).
+template <class... E>
+constexpr auto dims(const E&... e) {
+  return weight_dims<detail::static_extent<E>::value...>{{detail::as_extent_value(e)...}};
+}
+
+/// Marks a weight as model state: saved and loaded, updated by the layer in training, never
+/// given a gradient (BatchNormalization's moving statistics).
+struct non_trainable_t {};
+inline constexpr non_trainable_t non_trainable{};
+
+/// A weight as `build` declares it: name, extents, initializer.
+template <shape_type Shape, bool Trainable = true>
+struct weight_spec {
+  using shape_type = Shape;
+  static constexpr bool trainable = Trainable;
+  std::string name;
+  extents<Shape::rank> dims;
+  initializer init;
+  /// False for a weight the config turns off (Dense with use_bias = false): it stays zero, gets
+  /// no gradient, and is neither counted nor saved.
+  bool present = true;
+
+  [[nodiscard]] weight_spec only_if(bool condition) && {
+    present = condition;
+    return std::move(*this);
+  }
+};
+
+/// Several weights (or sub-layers' weights) returned by `build`, in the order `call` takes them.
+template <class... W>
+auto weights(W... w) {
+  return std::tuple<W...>(std::move(w)...);
+}
+
+/// The weight a model stores for a `weight_spec`: value and gradient (unused when non-trainable).
+template <scalar T, shape_type Shape, bool Trainable>
+struct weight_slot {
+  using shape_type = Shape;
+  static constexpr bool trainable = Trainable;
+  std::string name;
+  tensor<T, Shape> value;
+  tensor<T, Shape> gradient;
+  bool present = true;
+};
+
+namespace detail {
+
+template <class X>
+struct is_tuple : std::false_type {};
+template <class... X>
+struct is_tuple<std::tuple<X...>> : std::true_type {};
+
+/// Unique names within one model: "dense", "dense_1", ... as Keras does.
+class name_scope {
+ public:
+  std::string unique(const std::string& requested, std::string_view class_name) {
+    if (!requested.empty()) {
+      ++counts_[requested];
+      return requested;
+    }
+    const std::string base = snake_case(class_name);
+    const int count = counts_[base]++;
+    return count == 0 ? base : fmt::format("{}_{}", base, count);
+  }
+
+ private:
+  std::map<std::string, int, std::less<>> counts_;
+};
+
+}  // namespace detail
+
+template <scalar T, shape_type In, class Element = T>
+class builder;
+
+namespace detail {
+
+/// `build`'s result as a tuple (one weight, several, or none when the layer has no `build`).
+template <class Layer, class Builder>
+auto build_weights(const Layer& layer, Builder& b) {
+  if constexpr (requires { layer.build(b); }) {
+    auto built = layer.build(b);
+    if constexpr (is_tuple<decltype(built)>::value) {
+      return built;
+    } else {
+      return std::make_tuple(std::move(built));
+    }
+  } else {
+    return std::tuple<>();
+  }
+}
+
+/// The storage for a tuple of weight specs (nested tuples are sub-layers' weights).
+template <scalar T, class Spec>
+struct storage_of;
+template <scalar T, shape_type S, bool Trainable>
+struct storage_of<T, weight_spec<S, Trainable>> {
+  using type = weight_slot<T, S, Trainable>;
+};
+template <scalar T, class... Specs>
+struct storage_of<T, std::tuple<Specs...>> {
+  using type = std::tuple<typename storage_of<T, Specs>::type...>;
+};
+template <scalar T, class Spec>
+using storage_t = typename storage_of<T, Spec>::type;
+
+/// Calls `visit(slot)` for every weight slot in a (nested) storage tuple, in order.
+template <class Storage, class Visitor>
+void for_each_slot(Storage& storage, Visitor&& visit) {
+  if constexpr (is_tuple<std::remove_const_t<Storage>>::value) {
+    std::apply([&](auto&... inner) { (for_each_slot(inner, visit), ...); }, storage);
+  } else {
+    visit(storage);
+  }
+}
+
+template <class Storage>
+constexpr std::size_t slot_count() {
+  if constexpr (is_tuple<Storage>::value) {
+    return []<class... Inner>(std::type_identity<std::tuple<Inner...>>) {
+      return (std::size_t{0} + ... + slot_count<Inner>());
+    }(std::type_identity<Storage>{});
+  } else {
+    return 1;
+  }
+}
+
+/// Creates the storage for `specs`, initialised; a weight's seed mixes `seed` and its index.
+template <scalar T, class Specs>
+storage_t<T, Specs> make_storage(const Specs& specs, std::uint64_t seed) {
+  std::uint64_t counter = 0;
+  auto make = [&](auto& self, const auto& spec) {
+    using spec_type = std::remove_cvref_t<decltype(spec)>;
+    if constexpr (is_tuple<spec_type>::value) {
+      return std::apply([&](const auto&... inner) { return std::make_tuple(self(self, inner)...); }, spec);
+    } else {
+      storage_t<T, spec_type> slot{spec.name, tensor<T, typename spec_type::shape_type>(spec.dims),
+                                   tensor<T, typename spec_type::shape_type>(spec.dims), spec.present};
+      // splitmix64 step: well-spread seeds for neighbouring weights
+      std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * ++counter;
+      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+      if (spec.present) initialize(slot.value, spec.init, z ^ (z >> 31));
+      return slot;
+    }
+  };
+  return make(make, specs);
+}
+
+/// What `call` receives for a stored weight: trainable ones as expressions, state as `tensor&`,
+/// sub-layers' weights as tuples of the same.
+template <class Slot>
+auto call_argument(Slot& slot) {
+  if constexpr (is_tuple<std::remove_const_t<Slot>>::value) {
+    return std::apply([](auto&... inner) { return std::make_tuple(call_argument(inner)...); }, slot);
+  } else if constexpr (Slot::trainable) {
+    return tensor_ref<typename decltype(slot.value)::scalar_type, typename Slot::shape_type>(slot.value);
+  } else {
+    return std::ref(slot.value);
+  }
+}
+
+template <class Arg>
+decltype(auto) unwrap_argument(Arg&& arg) {
+  if constexpr (requires { arg.get(); }) {
+    return arg.get();
+  } else {
+    return std::forward<Arg>(arg);
+  }
+}
+
+}  // namespace detail
+
+/// Calls `layer.call` with an input `x`, its call arguments (a tuple, as `build` returned them,
+/// turned into expressions and state references) and the context, if `call` takes one.
+template <class Layer, class X, class Arguments>
+auto call_with_arguments(const Layer& layer, X&& x, Arguments&& arguments, const call_context& context) {
+  return std::apply(
+      [&](auto&&... w) {
+        if constexpr (requires { layer.call(std::forward<X>(x), detail::unwrap_argument(w)..., context); }) {
+          return layer.call(std::forward<X>(x), detail::unwrap_argument(w)..., context);
+        } else {
+          return layer.call(std::forward<X>(x), detail::unwrap_argument(w)...);
+        }
+      },
+      std::forward<Arguments>(arguments));
+}
+
+/// Calls a sub-layer inside another layer's `call`, with the weights its `build` gave (as `call`
+/// received them).
+template <class Layer, class X, class... W>
+auto call_layer(const Layer& layer, X&& x, const std::tuple<W...>& sub_weights, const call_context& context = {}) {
+  return call_with_arguments(layer, std::forward<X>(x), sub_weights, context);
+}
+
+/// The argument a layer's `call` gets for its input: an expression for floating-point input, a
+/// reference to the tensor for integer input (Embedding's indices).
+template <scalar T, class Element, shape_type S>
+auto input_argument(const tensor<Element, S>& x) {
+  if constexpr (scalar<Element>) {
+    return tensor_ref<Element, S>(x);
+  } else {
+    return std::cref(x);
+  }
+}
+
+/// The expression of `layer` applied to `x` with stored weights `storage`.
+template <scalar T, class Layer, class Element, shape_type S, class Storage>
+auto layer_expression(const Layer& layer, const tensor<Element, S>& x, Storage& storage, const call_context& context) {
+  return as_node<T>(call_with_arguments(layer, input_argument<T>(x), detail::call_argument(storage), context));
+}
+
+namespace detail {
+
+/// The output extents of a layer for input extents where `dyn` is unknown (the batch size before
+/// data arrives): the expression is built (not evaluated) on two probe inputs with different
+/// values for the unknown extents, and an output extent that differs between them is unknown too.
+/// Without unknown extents one probe is the real thing: its errors are the layer's errors.
+template <scalar T, class Layer, class Element, shape_type In, class Storage>
+auto probe_output_dims(const Layer& layer, const extents<In::rank>& input_dims, Storage& storage) {
+  auto probe = [&](index unknown) {
+    extents<In::rank> dims = input_dims;
+    for (index& d : dims) d = d == dyn ? unknown : d;
+    const tensor<Element, In> x(dims);
+    return layer_expression<T>(layer, x, storage, call_context{}).dims();
+  };
+  using out_shape = typename decltype(layer_expression<T>(layer, std::declval<const tensor<Element, In>&>(), storage,
+                                                          call_context{}))::shape_type;
+  bool any_unknown = false;
+  for (index d : input_dims) any_unknown = any_unknown || d == dyn;
+  if (!any_unknown) return probe(0);
+  try {
+    auto first = probe(2);
+    const auto second = probe(3);
+    for (std::size_t i = 0; i < first.size(); ++i)
+      if (first[i] != second[i]) first[i] = dyn;
+    return first;
+  } catch (const shape_error&) {
+    // The layer constrains an unknown extent (a Reshape of the sequence axis): the output
+    // extents stay as static as the type says until data arrives and is checked.
+    return out_shape::dims;
+  }
+}
+
+}  // namespace detail
+
+/// What `build` gets: the input shape type `In` and its run-time extents (`dyn` where not known
+/// when the model is built, such as the batch size), and `weight(...)` to declare weights.
+template <scalar T, shape_type In, class Element>
+class builder {
+ public:
+  using input_shape = In;
+  using scalar_type = T;
+  using element_type = Element;
+
+  builder(const extents<In::rank>& input_dims, detail::name_scope& names) : input_dims_(input_dims), names_(&names) {}
+
+  [[nodiscard]] const extents<In::rank>& input_dims() const { return input_dims_; }
+
+  /// The input's extent along `Axis` (negative counts from the end), static where the shape's is.
+  template <int Axis>
+  [[nodiscard]] extent<In::dim(Axis)> input_extent() const {
+    static_assert(normalize_axis(Axis, In::rank) >= 0, "strata: builder::input_extent: axis out of range");
+    const index value = input_dims_[static_cast<std::size_t>(normalize_axis(Axis, In::rank))];
+    if (value == dyn)
+      throw shape_error(fmt::format("strata: axis {} of the input {} must be known to build this layer's weights",
+                                    Axis, format_dims(input_dims_)));
+    return extent<In::dim(Axis)>(value);
+  }
+
+  /// The input's last extent (its features): what most layers size their weights by.
+  [[nodiscard]] extent<In::last> last() const { return input_extent<-1>(); }
+
+  /// Declares a trainable weight.
+  template <index... Static>
+  [[nodiscard]] weight_spec<shape<Static...>> weight(std::string name, const weight_dims<Static...>& dims,
+                                                     initializer init) const {
+    return {std::move(name), checked(dims), std::move(init)};
+  }
+
+  /// Declares a non-trainable weight (model state).
+  template <index... Static>
+  [[nodiscard]] weight_spec<shape<Static...>, false> weight(std::string name, const weight_dims<Static...>& dims,
+                                                            initializer init, non_trainable_t) const {
+    return {std::move(name), checked(dims), std::move(init)};
+  }
+
+  /// Builds a sub-layer on this builder's input: its weights, named "<sub-layer name>/<weight>".
+  template <class Layer>
+  [[nodiscard]] auto build(const Layer& layer) const {
+    const std::string prefix = names_->unique(layer.name, Layer::class_name);
+    auto specs = detail::build_weights(layer, *this);
+    prefix_names(specs, prefix);
+    return specs;
+  }
+
+  /// A builder for the output of `layer` (built here, with the weights `build(layer)` returned).
+  template <class Layer, class Specs>
+  [[nodiscard]] auto next(const Layer& layer, const Specs& specs) const {
+    auto storage = detail::make_storage<T>(specs, 0);
+    using expression_type =
+        decltype(layer_expression<T>(layer, std::declval<const tensor<Element, In>&>(), storage, call_context{}));
+    using out_shape = typename expression_type::shape_type;
+    return builder<T, out_shape, T>(detail::probe_output_dims<T, Layer, Element, In>(layer, input_dims_, storage),
+                                    *names_);
+  }
+
+ private:
+  template <index... Static>
+  static extents<sizeof...(Static)> checked(const weight_dims<Static...>& dims) {
+    constexpr extents<sizeof...(Static)> expected{Static...};
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      if (dims.values[i] < 0 || (expected[i] != dyn && dims.values[i] != expected[i]))
+        throw shape_error(fmt::format("strata: a weight of shape {} cannot have extents {}", format_dims(expected),
+                                      format_dims(dims.values)));
+    return dims.values;
+  }
+
+  template <class Specs>
+  static void prefix_names(Specs& specs, const std::string& prefix) {
+    if constexpr (detail::is_tuple<Specs>::value) {
+      std::apply([&](auto&... inner) { (prefix_names(inner, prefix), ...); }, specs);
+    } else {
+      specs.name = prefix + "/" + specs.name;
+    }
+  }
+
+  extents<In::rank> input_dims_;
+  detail::name_scope* names_;
+};
+
+/// The input a layer needs, checked when a model is put together (a compile error naming the
+/// layer's position and type and the shape it was given). A layer states it with
+/// `static constexpr strata::input_requirements input_requirements{...};`.
+struct input_requirements {
+  std::size_t min_rank = 1;
+  std::size_t max_rank = 8;
+  bool integer = false;  // integer indices (Embedding) rather than floating-point values
+};
+
+/// A type that follows the layer contract above.
+template <class L>
+concept layer = std::is_class_v<L> && std::is_copy_constructible_v<L> && requires(const L& l) {
+  { L::class_name } -> std::convertible_to<const char*>;
+  l.name;
+  l.trainable;
+};
+
+}  // namespace strata

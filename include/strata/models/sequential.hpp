@@ -1,0 +1,516 @@
+#pragma once
+/// \file A static sequential model: an input spec and a list of layers, whose type carries every
+/// layer's input and output shape.
+///
+///     strata::Sequential model(strata::Input<strata::dyn, 16>{},
+///                              strata::Dense<32>{.activation = "relu"}, strata::Dense<10>{});
+///     static_assert(decltype(model)::output_shape{} == strata::shape<strata::dyn, 10>{});
+///     model.summary();                       // Keras-style table
+///     auto y = model(x);                     // predict: a tensor of shape (batch, 10)
+///     float loss = model.backward(x, [&](const auto& y) { return strata::mean(strata::square(y - target)); });
+///     model.for_each_weight([&](const std::string& name, auto& value, auto& gradient) { ... });
+///
+/// Each layer's `call` expression is evaluated into a buffer the model owns (materialised at
+/// layer boundaries), and that layer's backward comes from its expression's type. Layers are
+/// chained by a fold over the layer list, so compile time grows linearly with the layer count.
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <tuple>
+#include <utility>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "strata/autodiff/value_and_grad.hpp"
+#include "strata/eval/evaluate.hpp"
+#include "strata/layers/layer.hpp"
+
+namespace strata {
+
+/// A model's input: element type, static shape, and the run-time extents known before data
+/// arrives (`dyn` where they are not, such as the batch size).
+///
+///     strata::Input<strata::dyn, 784>{}                  // float, (None, 784)
+///     strata::Input<strata::dyn, strata::dyn>::of<std::int32_t>{}   // token indices
+template <class Element, shape_type Shape, scalar Scalar = std::conditional_t<scalar<Element>, Element, float>>
+struct input {
+  using element_type = Element;
+  using shape_type = Shape;
+  /// The scalar type of the model's weights and outputs.
+  using scalar_type = Scalar;
+  template <class E>
+  using of = input<E, Shape>;
+
+  extents<Shape::rank> dims = Shape::dims;
+};
+
+template <index... Dims>
+using Input = input<float, shape<Dims...>>;
+
+/// How a model runs a forward pass.
+struct forward_options {
+  bool training = false;
+  /// The step a random layer (Dropout) draws for; unset: the model counts training steps itself.
+  std::optional<std::uint64_t> step{};
+};
+
+namespace detail {
+
+template <class Layer>
+constexpr input_requirements requirements_of() {
+  if constexpr (requires { Layer::input_requirements; }) {
+    return Layer::input_requirements;
+  } else {
+    return {};
+  }
+}
+
+/// Checks that the layer at `Position` takes an input of shape `In` and element type `Element`.
+/// When it does not, g++ prints this class's name (position, layer type, input shape, element
+/// type, what the layer needs) right above the message.
+template <std::size_t Position, class Layer, shape_type In, class Element, input_requirements Needs>
+struct layer_must_accept_input {
+  static constexpr bool rank_ok = In::rank >= Needs.min_rank && In::rank <= Needs.max_rank;
+  static constexpr bool element_ok = Needs.integer == !scalar<Element>;
+  static_assert(rank_ok,
+                "strata: the layer above (position, type) cannot take an input of this shape: its rank is outside "
+                "the layer's input_requirements {min_rank, max_rank, integer}");
+  static_assert(!rank_ok || element_ok,
+                "strata: the layer above (position, type) cannot take this element type: it needs integer indices "
+                "when input_requirements.integer is true, floating-point values otherwise");
+  static constexpr bool value = rank_ok && element_ok;
+};
+
+template <scalar T, class Layer, class Element, shape_type In, bool Accepted>
+struct stage_types {  // a rejected layer: placeholders, so that only the message above is printed
+  using spec_type = std::tuple<>;
+  using storage_type = std::tuple<>;
+  using expression_type = tensor_ref<T, In>;
+};
+
+template <scalar T, class Layer, class Element, shape_type In>
+struct stage_types<T, Layer, Element, In, true> {
+  using spec_type = decltype(build_weights(std::declval<const Layer&>(), std::declval<builder<T, In, Element>&>()));
+  using storage_type = storage_t<T, spec_type>;
+  using expression_type =
+      decltype(layer_expression<T>(std::declval<const Layer&>(), std::declval<const tensor<Element, In>&>(),
+                                   std::declval<storage_type&>(), std::declval<const call_context&>()));
+};
+
+template <class Layer>
+struct must_be_layer {
+  static_assert(layer<Layer>,
+                "strata: a model's element (above) is not a layer: declare its config with STRATA_CONFIG and give it "
+                "a call(x, weights...)");
+  static constexpr bool value = layer<Layer>;
+};
+
+/// One layer of a model at a position, with the types that follow from its input shape.
+template <scalar T, std::size_t Position, class Layer, class Element, shape_type In>
+struct layer_stage {
+  static constexpr bool accepted =
+      must_be_layer<Layer>::value &&
+      layer_must_accept_input<Position, Layer, In, Element, requirements_of<Layer>()>::value;
+  using types = stage_types<T, Layer, Element, In, accepted>;
+
+  static constexpr std::size_t position = Position;
+  using layer_type = Layer;
+  using element_type = Element;
+  using input_shape = In;
+  using input_tensor = tensor<Element, In>;
+  using spec_type = typename types::spec_type;
+  using storage_type = typename types::storage_type;
+  using expression_type = typename types::expression_type;
+  using output_shape = typename expression_type::shape_type;
+};
+
+/// The stages of a chain of layers, each one's input the previous one's output: a fold over the
+/// layer list (template depth grows with the number of layers, never with the whole network).
+template <scalar T, std::size_t Position, class Element, shape_type In, class... Layers>
+struct chain {
+  using stages = std::tuple<>;
+  using output_shape = In;
+};
+
+template <scalar T, std::size_t Position, class Element, shape_type In, class Layer, class... Rest>
+struct chain<T, Position, Element, In, Layer, Rest...> {
+  using stage = layer_stage<T, Position, Layer, Element, In>;
+  using rest = chain<T, Position + 1, T, typename stage::output_shape, Rest...>;
+  using stages = decltype(std::tuple_cat(std::declval<std::tuple<stage>>(), std::declval<typename rest::stages>()));
+  using output_shape = typename rest::output_shape;
+};
+
+/// What a model keeps for one layer: the layer, its weights, its output buffer, its expression.
+template <scalar T, class Stage>
+struct stage_state {
+  typename Stage::layer_type layer;
+  std::string name;
+  typename Stage::storage_type weights{};
+  extents<Stage::input_shape::rank> input_dims{};                     // as built; dyn: unknown
+  extents<Stage::output_shape::rank> output_dims{};                   // as built; dyn: unknown
+  const typename Stage::input_tensor* input = nullptr;                // of the last forward pass
+  tensor<T, typename Stage::output_shape> output;                     // materialised at the boundary
+  tensor<T, typename Stage::input_shape> input_gradient;              // d loss / d input
+  std::optional<typename Stage::expression_type> expression;          // kept for backward
+};
+
+template <class Stages, scalar T>
+struct state_tuple;
+template <class... Stages, scalar T>
+struct state_tuple<std::tuple<Stages...>, T> {
+  using type = std::tuple<stage_state<T, Stages>...>;
+};
+
+inline std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {  // splitmix64 of a combination
+  std::uint64_t z = a * 0x9e3779b97f4a7c15ULL + b + 0x632be59bd9b4e019ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// "strata: layer 2 'dense_1' (Dense): <what went wrong>" from an error thrown inside a layer.
+inline std::string in_layer(std::size_t position, const std::string& name, const char* class_name,
+                            std::string_view what) {
+  constexpr std::string_view prefix = "strata: ";
+  if (what.starts_with(prefix)) what.remove_prefix(prefix.size());
+  return fmt::format("strata: layer {} '{}' ({}): {}", position, name, class_name, what);
+}
+
+/// Runs `action`, rethrowing its errors with the layer named (same exception type).
+template <class Action>
+decltype(auto) naming_layer(std::size_t position, const std::string& name, const char* class_name, Action&& action) {
+  try {
+    return action();
+  } catch (const shape_error& error) {
+    throw shape_error(in_layer(position, name, class_name, error.what()));
+  } catch (const std::out_of_range& error) {
+    throw std::out_of_range(in_layer(position, name, class_name, error.what()));
+  } catch (const std::invalid_argument& error) {
+    throw std::invalid_argument(in_layer(position, name, class_name, error.what()));
+  }
+}
+
+/// 1234567 → "1,234,567", as Keras prints parameter counts.
+inline std::string group_thousands(index value) {
+  // appended, not inserted: g++ 12 -O3 sees a false -Warray-bounds in string::insert here
+  const std::string digits = fmt::format("{}", value);
+  std::string grouped;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && digits[i - 1] != '-' && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return grouped;
+}
+
+template <class Specs>
+void prefix_weight_names(Specs& specs, const std::string& prefix) {
+  if constexpr (is_tuple<Specs>::value) {
+    std::apply([&](auto&... inner) { (prefix_weight_names(inner, prefix), ...); }, specs);
+  } else {
+    specs.name = prefix + "/" + specs.name;
+  }
+}
+
+}  // namespace detail
+
+template <class InputSpec, class... Layers>
+class Sequential {
+  using element_type = typename InputSpec::element_type;
+
+ public:
+  /// Parameters are float unless the input is double (for gradient checks); integer input
+  /// (Embedding's indices) gives a float model unless the input spec says otherwise.
+  using scalar_type = typename InputSpec::scalar_type;
+  using input_shape = typename InputSpec::shape_type;
+  using input_tensor = tensor<element_type, input_shape>;
+  using plan = detail::chain<scalar_type, 0, element_type, input_shape, Layers...>;
+  using stages = typename plan::stages;
+  using output_shape = typename plan::output_shape;
+  using output_tensor = tensor<scalar_type, output_shape>;
+  static constexpr std::size_t layer_count = sizeof...(Layers);
+  static_assert(layer_count > 0, "strata: a Sequential model needs at least one layer");
+
+  /// Builds every layer (weights initialised reproducibly from `seed`).
+  explicit Sequential(InputSpec input, Layers... layers)
+      : state_(std::make_unique<state>(std::move(input), std::move(layers)...)) {
+    initialize(default_seed);
+  }
+
+  Sequential(Sequential&&) noexcept = default;
+  Sequential& operator=(Sequential&&) noexcept = default;
+  Sequential(const Sequential&) = delete;  // expressions point into the model's own buffers
+  Sequential& operator=(const Sequential&) = delete;
+  ~Sequential() = default;
+
+  static constexpr std::uint64_t default_seed = 20240611;
+
+  /// Builds the layers again and draws every weight anew from `seed`.
+  void initialize(std::uint64_t seed) {
+    state_->seed = seed;
+    state_->step = 0;
+    detail::name_scope names;
+    each_stage([&](auto& st) { st.name = names.unique(st.layer.name, st.layer.class_name); });
+    build_from<0>(state_->input.dims, seed);
+  }
+
+  /// The model's name, as Keras names a Sequential model.
+  [[nodiscard]] std::string name() const { return "sequential"; }
+
+  /// The layer at `Position` (its config) and its stored weights.
+  template <std::size_t Position>
+  [[nodiscard]] auto& layer() {
+    return stage<Position>().layer;
+  }
+  template <std::size_t Position>
+  [[nodiscard]] const auto& layer() const {
+    return stage<Position>().layer;
+  }
+  template <std::size_t Position>
+  [[nodiscard]] const std::string& layer_name() const {
+    return stage<Position>().name;
+  }
+  template <std::size_t Position>
+  [[nodiscard]] auto& weights() {
+    return stage<Position>().weights;
+  }
+
+  /// Runs the model and returns its output (a buffer the model owns, valid until the next pass).
+  const output_tensor& forward(const input_tensor& x, forward_options options = {}) {
+    check_input(x);
+    const std::uint64_t step = options.step.value_or(options.training ? state_->step++ : 0);
+    forward_from<0>(x, options.training, step);
+    return stage<layer_count - 1>().output;
+  }
+
+  /// Predicts: the output for `x` in inference mode, as a new tensor.
+  [[nodiscard]] output_tensor operator()(const input_tensor& x) { return forward(x); }
+  [[nodiscard]] output_tensor predict(const input_tensor& x) { return forward(x); }
+
+  /// One forward pass in training mode and the backward pass of `loss(output)` (a scalar
+  /// expression of the output tensor): adds the gradient of every trainable weight into its
+  /// gradient tensor (zero them between steps) and, if asked, d loss / d x into `input_gradient`.
+  template <class Loss>
+  scalar_type backward(const input_tensor& x, Loss&& loss, forward_options options = {.training = true},
+                       tensor<scalar_type, input_shape>* input_gradient = nullptr) {
+    const output_tensor& y = forward(x, options);
+    const auto loss_expression = loss(y);
+    state_->output_gradient.resize(y.dims());
+    state_->output_gradient.fill(scalar_type(0));
+    const scalar_type value = strata::backward(loss_expression, wrt(y, state_->output_gradient));
+    backward_from<layer_count - 1>(state_->output_gradient, input_gradient);
+    return value;
+  }
+
+  /// Sets every gradient to zero.
+  void zero_gradients() {
+    for_each_weight([](const std::string&, auto&, auto& gradient) { gradient.fill(0); });
+  }
+
+  /// Calls `visit(name, value, gradient)` for each trainable weight of a trainable layer, in
+  /// Keras' order ("dense/kernel", "dense/bias", ...).
+  template <class Visitor>
+  void for_each_weight(Visitor&& visit) {
+    for_each_slot([&](auto& slot, bool layer_trainable) {
+      if constexpr (std::remove_cvref_t<decltype(slot)>::trainable)
+        if (layer_trainable && slot.present) visit(slot.name, slot.value, slot.gradient);
+    });
+  }
+
+  /// Calls `visit(name, value, trainable)` for every weight (model state included), in order.
+  template <class Visitor>
+  void for_each_variable(Visitor&& visit) {
+    for_each_slot([&](auto& slot, bool layer_trainable) {
+      if (slot.present) visit(slot.name, slot.value, std::remove_cvref_t<decltype(slot)>::trainable && layer_trainable);
+    });
+  }
+
+  /// Parameter counts: all, trainable, non-trainable (as summary() prints them).
+  struct parameter_counts {
+    index total = 0, trainable = 0, non_trainable = 0;
+  };
+  [[nodiscard]] parameter_counts count_params() {
+    parameter_counts counts;
+    for_each_variable([&](const std::string&, const auto& value, bool trainable) {
+      (trainable ? counts.trainable : counts.non_trainable) += value.size();
+    });
+    counts.total = counts.trainable + counts.non_trainable;
+    return counts;
+  }
+
+  /// Keras' model summary: one row per layer (name, type, output shape, parameters) and totals.
+  [[nodiscard]] std::string summary_string() {
+    struct row {
+      std::string layer, shape, params;
+    };
+    std::vector<row> rows;
+    each_stage([&](auto& st) {
+      index params = 0;
+      detail::for_each_slot(st.weights, [&](const auto& slot) {
+        if (slot.present) params += slot.value.size();
+      });
+      rows.push_back({fmt::format("{} ({})", st.name, st.layer.class_name), format_dims(st.output_dims),
+                      detail::group_thousands(params)});
+    });
+    std::size_t layer_width = 28, shape_width = 25, params_width = 10;
+    for (const row& r : rows) {
+      layer_width = std::max(layer_width, r.layer.size() + 1);
+      shape_width = std::max(shape_width, r.shape.size() + 1);
+      params_width = std::max(params_width, r.params.size());
+    }
+    const std::size_t width = 1 + layer_width + 1 + shape_width + 1 + params_width;
+    const parameter_counts counts = count_params();
+    std::string text = fmt::format("Model: \"{}\"\n{}\n", name(), std::string(width, '_'));
+    text += fmt::format(" {:<{}} {:<{}} {:<{}}\n{}\n", "Layer (type)", layer_width, "Output Shape", shape_width,
+                        "Param #", params_width, std::string(width, '='));
+    for (const row& r : rows)
+      text += fmt::format(" {:<{}} {:<{}} {:<{}}\n", r.layer, layer_width, r.shape, shape_width, r.params, params_width);
+    text += fmt::format("{}\nTotal params: {}\nTrainable params: {}\nNon-trainable params: {}\n{}\n",
+                        std::string(width, '='), detail::group_thousands(counts.total),
+                        detail::group_thousands(counts.trainable), detail::group_thousands(counts.non_trainable),
+                        std::string(width, '_'));
+    return text;
+  }
+
+  /// Prints `summary_string()` to standard output.
+  void summary() { std::fputs(summary_string().c_str(), stdout); }
+
+  /// Keras' Sequential config: `{"name": "sequential", "layers": [{"class_name", "config"}, ...]}`,
+  /// the first layer's config carrying `batch_input_shape` (null for dyn).
+  [[nodiscard]] nlohmann::json get_config() const {
+    nlohmann::json layers = nlohmann::json::array();
+    each_stage([&](const auto& st) {
+      nlohmann::json config = strata::get_config(st.layer, dtype_name<scalar_type>());
+      config["name"] = st.name;
+      if (layers.empty()) {
+        nlohmann::json shape = nlohmann::json::array();
+        for (index d : state_->input.dims) shape.push_back(d == dyn ? nlohmann::json(nullptr) : nlohmann::json(d));
+        config["batch_input_shape"] = shape;
+      }
+      layers.push_back({{"class_name", st.layer.class_name}, {"config", std::move(config)}});
+    });
+    return {{"name", name()}, {"layers", std::move(layers)}};
+  }
+
+ private:
+  using states = typename detail::state_tuple<stages, scalar_type>::type;
+
+  struct state {
+    state(InputSpec input_spec, Layers... layers) : input(std::move(input_spec)) {
+      assign_layers(std::index_sequence_for<Layers...>{}, std::move(layers)...);
+    }
+    template <std::size_t... I>
+    void assign_layers(std::index_sequence<I...>, Layers... layers) {
+      ((std::get<I>(stage_states).layer = std::move(layers)), ...);
+    }
+
+    InputSpec input;
+    states stage_states;
+    std::uint64_t seed = default_seed;
+    std::uint64_t step = 0;
+    output_tensor output_gradient;
+  };
+
+  template <std::size_t I>
+  auto& stage() {
+    return std::get<I>(state_->stage_states);
+  }
+  template <std::size_t I>
+  const auto& stage() const {
+    return std::get<I>(state_->stage_states);
+  }
+  template <class Visitor>
+  void each_stage(Visitor&& visit) {
+    std::apply([&](auto&... st) { (visit(st), ...); }, state_->stage_states);
+  }
+  template <class Visitor>
+  void each_stage(Visitor&& visit) const {
+    std::apply([&](const auto&... st) { (visit(st), ...); }, state_->stage_states);
+  }
+  template <class Visitor>
+  void for_each_slot(Visitor&& visit) {
+    each_stage([&](auto& st) { detail::for_each_slot(st.weights, [&](auto& slot) { visit(slot, st.layer.trainable); }); });
+  }
+
+  template <std::size_t I, std::size_t Rank>
+  void build_from(const extents<Rank>& input_dims, std::uint64_t seed) {
+    using stage_type = std::tuple_element_t<I, stages>;
+    using T = scalar_type;
+    auto& st = stage<I>();
+    detail::naming_layer(I, st.name, st.layer.class_name, [&] {
+      detail::name_scope inner_names;  // sub-layers' names are local to their layer
+      builder<T, typename stage_type::input_shape, typename stage_type::element_type> b(input_dims, inner_names);
+      auto specs = detail::build_weights(st.layer, b);
+      detail::prefix_weight_names(specs, st.name);
+      st.weights = detail::make_storage<T>(specs, detail::mix_seed(seed, I));
+      st.input_dims = input_dims;
+      st.output_dims = detail::probe_output_dims<T, typename stage_type::layer_type, typename stage_type::element_type,
+                                                 typename stage_type::input_shape>(st.layer, input_dims, st.weights);
+    });
+    if constexpr (I + 1 < layer_count) build_from<I + 1>(st.output_dims, seed);
+  }
+
+  void check_input(const input_tensor& x) const {
+    const auto& expected = state_->input.dims;
+    for (std::size_t i = 0; i < expected.size(); ++i)
+      if (expected[i] != dyn && expected[i] != x.dims()[i])
+        throw shape_error(fmt::format("strata: {}: the input must have shape {}, found {}", name(),
+                                      format_dims(expected), format_dims(x.dims())));
+  }
+
+  template <std::size_t I, class X>
+  void forward_from(const X& x, bool training, std::uint64_t step) {
+    auto& st = stage<I>();
+    const call_context context{training, detail::mix_seed(detail::mix_seed(state_->seed, I), step), step};
+    detail::naming_layer(I, st.name, st.layer.class_name, [&] {
+      st.input = &x;
+      st.expression.reset();
+      st.expression.emplace(layer_expression<scalar_type>(st.layer, x, st.weights, context));
+      eval_into(*st.expression, st.output);
+    });
+    if constexpr (I + 1 < layer_count) forward_from<I + 1>(st.output, training, step);
+  }
+
+  template <std::size_t I, class Adjoint>
+  void backward_from(const Adjoint& adjoint, tensor<scalar_type, input_shape>* input_gradient) {
+    using stage_type = std::tuple_element_t<I, stages>;
+    using slot = typename gradient_sink<scalar_type>::slot;
+    auto& st = stage<I>();
+    std::array<slot, detail::slot_count<typename stage_type::storage_type>() + 1> slots{};
+    std::size_t used = 0;
+    if (st.layer.trainable) {
+      detail::for_each_slot(st.weights, [&](auto& w) {
+        if constexpr (std::remove_cvref_t<decltype(w)>::trainable)
+          if (w.present) slots[used++] = {w.value.data(), w.gradient.data()};
+      });
+    }
+    if constexpr (scalar<typename stage_type::element_type>) {
+      if (I > 0 || input_gradient != nullptr) {
+        st.input_gradient.resize(st.input->dims());
+        st.input_gradient.fill(scalar_type(0));
+        slots[used++] = {st.input->data(), st.input_gradient.data()};
+      }
+    }
+    const gradient_sink<scalar_type> sink(std::span<const slot>(slots.data(), used));
+    detail::naming_layer(I, st.name, st.layer.class_name, [&] {
+      if (st.expression->depends_on(sink)) st.expression->backward(adjoint.canvas(), sink);
+    });
+    if constexpr (I > 0) {
+      backward_from<I - 1>(st.input_gradient, input_gradient);
+    } else if constexpr (scalar<typename stage_type::element_type>) {
+      if (input_gradient != nullptr) *input_gradient = st.input_gradient;
+    }
+  }
+
+  std::unique_ptr<state> state_;
+};
+
+template <class InputSpec, class... Layers>
+Sequential(InputSpec, Layers...) -> Sequential<InputSpec, Layers...>;
+
+}  // namespace strata

@@ -6,6 +6,14 @@
 namespace st = strata;
 
 int main() {
+  // The layer's gradients against finite differences, in double: run this on your own layers.
+  // [gradcheck]
+  auto x4 = strata::tensor<double, strata::shape<strata::dyn, 3>>::random_normal({4, 3}, /*seed=*/1);
+  auto report = strata::gradcheck_layer(ScaledExponential{}, x4);
+  std::printf("%s\n", report.message().c_str());  // names the worst weight or input entry
+  // [gradcheck]
+  if (!report.ok) return 1;
+
   st::Sequential model(st::Input<st::dyn, 4>{},                      // any batch size, 4 features
                        ScaledExponential{.scale_factor = 0.5f},
                        st::Dense<8>{.activation = "tanh"},

@@ -171,6 +171,17 @@ TEST_CASE("BatchNormalization: one training step moves the moving statistics; in
     CHECK(after[j] == Approx(momentum * moving_mean[j] + (1 - momentum) * batch_mean[j]));
 }
 
+TEST_CASE("BatchNormalization: a frozen one runs in inference mode while the model trains, as in Keras",
+          "[layers][normalization]") {
+  st::Sequential model(st::input<double, shape<dyn, 2>>{}, st::BatchNormalization{.trainable = false});
+  const auto inference = model(batch_x);
+  const auto& trained = model.forward(batch_x, {.training = true});
+  CHECK(st::allclose(trained, inference, 0, 0));  // the moving statistics, not the batch's
+  CHECK(variable(model, "batch_normalization/moving_mean") == std::vector<double>{0, 0});
+  CHECK(variable(model, "batch_normalization/moving_variance") == std::vector<double>{1, 1});
+  CHECK(model.count_params().trainable == 0);
+}
+
 TEST_CASE("BatchNormalization: statistics over every axis but the last (rank 3)", "[layers][normalization]") {
   st::Sequential model(st::input<double, shape<dyn, 2, 2>>{}, st::BatchNormalization{});
   // the 4 rows of features are those of batch_x

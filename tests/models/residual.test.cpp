@@ -45,6 +45,18 @@ TEST_CASE("residual: x + f(x) with f a chain of layers, one expression") {
   STRATA_REQUIRE_GRADIENTS(st::gradcheck_model(model, x));
 }
 
+TEST_CASE("residual: a frozen inner layer keeps its weights; a dyn shape change is a run-time error") {
+  st::Sequential model(st::Input<st::dyn, 4>{}, st::residual(st::Dense<4>{.trainable = false}, st::Dense<4>{}));
+  std::vector<std::string> trained;
+  model.for_each_weight([&](const std::string& name, const auto&, const auto&) { trained.push_back(name); });
+  CHECK(trained == std::vector<std::string>{"residual/dense_1/kernel", "residual/dense_1/bias"});
+  CHECK(model.count_params().non_trainable == 20);
+
+  // Features known only at run time: a block that changes them is caught when the model is built.
+  CHECK_THROWS_WITH(st::Sequential(st::Input<st::dyn, st::dyn>{{st::dyn, 4}}, st::residual(st::Dense<>{.units = 5})),
+                    Catch::Contains("layer 0 'residual'") && Catch::Contains("must keep its input's shape"));
+}
+
 TEST_CASE("residual: the config nests the inner layers as Keras nests layers") {
   const nlohmann::json config = st::residual(st::Dense<2>{}, st::Activation{"relu"}).get_config();
   REQUIRE(config["layers"].size() == 2);

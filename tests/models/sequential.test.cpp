@@ -104,3 +104,35 @@ TEST_CASE("Sequential: the model owns its buffers; moving it keeps it working") 
   auto moved = std::move(model);
   CHECK(st::allclose(moved(x), before));
 }
+
+TEST_CASE("Sequential: layer names must be unique; generated names skip taken ones") {
+  CHECK_THROWS_WITH(st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{.name = "a"}, st::Dense<2>{.name = "a"}),
+                    Catch::Contains("two layers are named 'a'"));
+  st::Sequential model(st::Input<st::dyn, 2>{}, st::Dense<2>{.name = "dense_1"}, st::Dense<2>{}, st::Dense<2>{});
+  CHECK(model.layer_name<0>() == "dense_1");
+  CHECK(model.layer_name<1>() == "dense");
+  CHECK(model.layer_name<2>() == "dense_2");
+}
+
+TEST_CASE("Sequential: a pass with an explicit step leaves the model's own step count alone") {
+  auto make = [] { return st::Sequential(st::Input<st::dyn, 8>{}, st::Dropout{.rate = 0.5}); };
+  auto a = make();
+  auto b = make();
+  const auto x = st::tensor<float, st::shape<st::dyn, 8>>::full({4, 8}, 1.0f);
+  const auto explicit_step = a.forward(x, {.training = true, .step = 41});
+  (void)explicit_step;
+  const auto from_a = a.forward(x, {.training = true});
+  const auto from_b = b.forward(x, {.training = true});
+  CHECK(st::allclose(from_a, from_b, 0, 0));  // both drew their first counted step's mask
+  const auto next_b = b.forward(x, {.training = true});
+  CHECK_FALSE(st::allclose(next_b, from_b));  // a new step draws a new mask
+}
+
+TEST_CASE("Sequential: set_trainable freezes and unfreezes a layer") {
+  st::Sequential model(st::Input<st::dyn, 3>{}, st::Dense<2>{}, st::Dense<1>{});
+  model.set_trainable<0>(false);
+  CHECK(model.count_params().trainable == 3);
+  CHECK_FALSE(model.layer<0>().trainable);
+  model.set_trainable<0>(true);
+  CHECK(model.count_params().trainable == 11);
+}

@@ -46,8 +46,9 @@ inline std::string snake_case(std::string_view class_name) {
   for (std::size_t i = 0; i < class_name.size(); ++i) {
     const char c = class_name[i];
     const bool upper = std::isupper(static_cast<unsigned char>(c)) != 0;
-    // A new word starts at an upper-case letter after a lower-case one or a digit, or before a
-    // lower-case one inside an acronym ("Conv2D" → "conv2d", "GRUCell" → "gru_cell").
+    // A new word starts at an upper-case letter after a lower-case one, or at the last capital of
+    // an acronym followed by a lower-case letter ("GRUCell" → "gru_cell"); digits join the word
+    // before them ("Conv2D" → "conv2d").
     if (upper && i > 0) {
       const char before = class_name[i - 1];
       const bool after_lower = std::islower(static_cast<unsigned char>(before)) != 0;
@@ -60,6 +61,38 @@ inline std::string snake_case(std::string_view class_name) {
   return name;
 }
 
+namespace detail {
+
+template <class T>
+struct is_optional : std::false_type {};
+template <class T>
+struct is_optional<std::optional<T>> : std::true_type {};
+
+/// A config value as JSON; an optional one (a seed) is its value or null, as Keras writes it.
+template <class T>
+nlohmann::json to_config_value(const T& value) {
+  if constexpr (is_optional<T>::value) {
+    return value ? nlohmann::json(*value) : nlohmann::json(nullptr);
+  } else {
+    return value;
+  }
+}
+
+template <class T>
+void from_config_value(const nlohmann::json& json, T& value) {
+  if constexpr (is_optional<T>::value) {
+    if (json.is_null()) {
+      value.reset();
+    } else {
+      value = json.get<typename T::value_type>();
+    }
+  } else {
+    json.get_to(value);
+  }
+}
+
+}  // namespace detail
+
 /// Keras' `get_config()` of a layer: the base fields, then the reflected fields in declaration
 /// order. Values go through nlohmann_json (`to_json` found by ADL for strata's own types).
 template <class Layer>
@@ -68,7 +101,7 @@ nlohmann::json get_config(const Layer& layer, std::string_view dtype = "float32"
   config["name"] = layer.name.empty() ? snake_case(Layer::class_name) : layer.name;
   config["trainable"] = layer.trainable;
   config["dtype"] = dtype;
-  for_each_field(layer, [&](const char* field, const auto& value) { config[field] = value; });
+  for_each_field(layer, [&](const char* field, const auto& value) { config[field] = detail::to_config_value(value); });
   return config;
 }
 
@@ -85,7 +118,7 @@ Layer from_config(const nlohmann::json& config) {
     const auto found = config.find(field);
     if (found == config.end()) return;
     try {
-      found->get_to(value);
+      detail::from_config_value(*found, value);
     } catch (const std::exception& error) {
       throw std::invalid_argument(fmt::format("strata: {} config field '{}': cannot read {}: {}", Layer::class_name,
                                               field, found->dump(), error.what()));
@@ -100,25 +133,6 @@ Layer from_config(const nlohmann::json& config) {
 }  // namespace strata
 
 namespace nlohmann {
-
-/// An optional config value (a seed) is its value or null, as Keras writes `"seed": null`.
-template <class T>
-struct adl_serializer<std::optional<T>, void> {
-  static void to_json(json& out, const std::optional<T>& value) {
-    if (value) {
-      out = *value;
-    } else {
-      out = nullptr;
-    }
-  }
-  static void from_json(const json& in, std::optional<T>& value) {
-    if (in.is_null()) {
-      value.reset();
-    } else {
-      value = in.get<T>();
-    }
-  }
-};
 
 /// A layer as a JSON value, as Keras nests layers: `{"class_name": "Dense", "config": {...}}`.
 template <class Layer>

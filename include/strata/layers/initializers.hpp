@@ -31,6 +31,7 @@
 
 #include "strata/core/dims.hpp"
 #include "strata/core/reflect.hpp"
+#include "strata/layers/config.hpp"
 #include "strata/core/shape.hpp"
 #include "strata/tensor/tensor.hpp"
 
@@ -378,20 +379,6 @@ void initialize(tensor<T, S>& weight, const initializer& init, std::uint64_t fal
 
 namespace detail {
 
-/// Keras' snake_case name of a class name: "GlorotUniform" → "glorot_uniform".
-inline std::string keras_snake_name(std::string_view class_name) {
-  std::string name;
-  for (const char c : class_name) {
-    if (c >= 'A' && c <= 'Z') {
-      if (!name.empty()) name += '_';
-      name += static_cast<char>(c - 'A' + 'a');
-    } else {
-      name += c;
-    }
-  }
-  return name;
-}
-
 template <std::size_t... I>
 constexpr std::array<initializer, sizeof...(I)> every_initializer(std::index_sequence<I...>) {
   return {initializer(std::in_place_index<I>)...};
@@ -416,7 +403,7 @@ inline constexpr std::array<std::pair<std::string_view, initializer>, 6> initial
 inline initializer initializer_named(std::string_view name) {
   for (const initializer& candidate : default_initializers) {
     const std::string_view class_name = class_name_of(candidate);
-    if (name == class_name || name == keras_snake_name(class_name)) return candidate;
+    if (name == class_name || name == snake_case(class_name)) return candidate;
   }
   for (const auto& [alias, candidate] : initializer_aliases)
     if (name == alias) return candidate;

@@ -17,11 +17,13 @@
 ///   `strata::weights(...)` of several; each weight's shape type comes from `strata::dims(...)`:
 ///   static where the extents it uses are (`b.last()` is static when the input's last extent is),
 ///   run time where they are `dyn`.
-/// - `call(x, weights..., [ctx])` gets the input as an expression, the trainable weights in the
-///   order `build` returned them (as expressions too, so taking them by value is safe), the
-///   non-trainable ones as `tensor&` (model state a layer may update in training), and, if it
-///   wants it, a `strata::call_context` (`ctx.training`). Its result's type gives the layer's
-///   output shape: there is no separate compute_output_shape to keep in sync.
+/// - `call(x, weights..., [ctx])` gets the input as an expression and its weights in the order
+///   `build` returned them, as expressions too (so taking them by value is safe); non-trainable
+///   ones are `state_ref`s, which the layer may `assign` in training. A sub-layer's weights come
+///   as a tuple of the same. With a last parameter `const strata::call_context&` it learns whether
+///   the model trains. Its result's type gives the layer's output shape: there is no separate
+///   compute_output_shape to keep in sync. A tensor made inside `call` must be moved into the
+///   expression (`std::move`), which then owns it; an lvalue is held by reference.
 /// - Nobody writes a backward pass: gradients come from the expression `call` returns.
 
 #include <array>
@@ -29,6 +31,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -37,6 +41,7 @@
 #include <fmt/format.h>
 
 #include "strata/core/shape.hpp"
+#include "strata/eval/evaluate.hpp"
 #include "strata/expr/node.hpp"
 #include "strata/layers/config.hpp"
 #include "strata/layers/initializers.hpp"
@@ -113,6 +118,8 @@ struct weight_spec {
   /// False for a weight the config turns off (Dense with use_bias = false): it stays zero, gets
   /// no gradient, and is neither counted nor saved.
   bool present = true;
+  /// True when the (sub-)layer that declared it is frozen (`trainable = false`).
+  bool frozen = false;
 
   [[nodiscard]] weight_spec only_if(bool condition) && {
     present = condition;
@@ -126,6 +133,26 @@ auto weights(W... w) {
   return std::tuple<W...>(std::move(w)...);
 }
 
+/// A non-trainable weight (model state) as `call` receives it: an expression like a trainable
+/// weight (so taking it by value is safe), which the layer may also overwrite in training.
+///
+///     moving_mean.assign(moving_mean * 0.99f + batch_mean * 0.01f);
+template <scalar T, shape_type S>
+class state_ref : public tensor_ref<T, S> {
+ public:
+  explicit state_ref(tensor<T, S>& t) : tensor_ref<T, S>(t), state_(&t) {}
+
+  /// Evaluates `e` into the state (elementwise reads of the state itself are fine).
+  template <expression E>
+  void assign(const E& e) const {
+    eval_into(e, *state_);
+  }
+  [[nodiscard]] tensor<T, S>& value() const { return *state_; }
+
+ private:
+  tensor<T, S>* state_;
+};
+
 /// The weight a model stores for a `weight_spec`: value and gradient (unused when non-trainable).
 template <scalar T, shape_type Shape, bool Trainable>
 struct weight_slot {
@@ -135,6 +162,10 @@ struct weight_slot {
   tensor<T, Shape> value;
   tensor<T, Shape> gradient;
   bool present = true;
+  bool frozen = false;
+
+  /// Whether training updates it: a trainable weight, present, of a layer that is not frozen.
+  [[nodiscard]] bool trained() const { return Trainable && present && !frozen; }
 };
 
 namespace detail {
@@ -147,18 +178,24 @@ struct is_tuple<std::tuple<X...>> : std::true_type {};
 /// Unique names within one model: "dense", "dense_1", ... as Keras does.
 class name_scope {
  public:
+  /// `requested` if given (an error if already taken), else the class's snake_case name with
+  /// the first free suffix.
   std::string unique(const std::string& requested, std::string_view class_name) {
     if (!requested.empty()) {
-      ++counts_[requested];
+      if (!taken_.insert(requested).second)
+        throw std::invalid_argument(fmt::format("strata: two layers are named '{}'; layer names must be unique", requested));
       return requested;
     }
     const std::string base = snake_case(class_name);
-    const int count = counts_[base]++;
-    return count == 0 ? base : fmt::format("{}_{}", base, count);
+    for (int& count = counts_[base];; ++count) {
+      std::string name = count == 0 ? base : fmt::format("{}_{}", base, count);
+      if (taken_.insert(name).second) return name;
+    }
   }
 
  private:
   std::map<std::string, int, std::less<>> counts_;
+  std::set<std::string, std::less<>> taken_;
 };
 
 }  // namespace detail
@@ -197,6 +234,25 @@ struct storage_of<T, std::tuple<Specs...>> {
 template <scalar T, class Spec>
 using storage_t = typename storage_of<T, Spec>::type;
 
+/// Calls `visit(spec)` for every weight spec in a (nested) tuple of specs, in order.
+template <class Specs, class Visitor>
+void for_each_spec(Specs& specs, Visitor&& visit) {
+  if constexpr (is_tuple<Specs>::value) {
+    std::apply([&](auto&... inner) { (for_each_spec(inner, visit), ...); }, specs);
+  } else {
+    visit(specs);
+  }
+}
+
+/// Names a (sub-)layer's weights "<layer name>/<weight>", and freezes them with the layer.
+template <class Specs>
+void scope_weights(Specs& specs, const std::string& layer_name, bool layer_trainable) {
+  for_each_spec(specs, [&](auto& spec) {
+    spec.name = layer_name + "/" + spec.name;
+    spec.frozen = spec.frozen || !layer_trainable;
+  });
+}
+
 /// Calls `visit(slot)` for every weight slot in a (nested) storage tuple, in order.
 template <class Storage, class Visitor>
 void for_each_slot(Storage& storage, Visitor&& visit) {
@@ -218,9 +274,19 @@ constexpr std::size_t slot_count() {
   }
 }
 
-/// Creates the storage for `specs`, initialised; a weight's seed mixes `seed` and its index.
+/// splitmix64 of a combination of two numbers: well-spread seeds for neighbouring weights,
+/// layers and steps.
+inline std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
+  std::uint64_t z = a * 0x9e3779b97f4a7c15ULL + b + 0x632be59bd9b4e019ULL;
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+/// Creates the storage for `specs`; with `initialized`, each weight is drawn from its
+/// initializer with a seed mixing `seed` and the weight's index, else it stays zero.
 template <scalar T, class Specs>
-storage_t<T, Specs> make_storage(const Specs& specs, std::uint64_t seed) {
+storage_t<T, Specs> make_storage(const Specs& specs, std::uint64_t seed, bool initialized = true) {
   std::uint64_t counter = 0;
   auto make = [&](auto& self, const auto& spec) {
     using spec_type = std::remove_cvref_t<decltype(spec)>;
@@ -228,12 +294,9 @@ storage_t<T, Specs> make_storage(const Specs& specs, std::uint64_t seed) {
       return std::apply([&](const auto&... inner) { return std::make_tuple(self(self, inner)...); }, spec);
     } else {
       storage_t<T, spec_type> slot{spec.name, tensor<T, typename spec_type::shape_type>(spec.dims),
-                                   tensor<T, typename spec_type::shape_type>(spec.dims), spec.present};
-      // splitmix64 step: well-spread seeds for neighbouring weights
-      std::uint64_t z = seed + 0x9e3779b97f4a7c15ULL * ++counter;
-      z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-      z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-      if (spec.present) initialize(slot.value, spec.init, z ^ (z >> 31));
+                                   tensor<T, typename spec_type::shape_type>(spec.dims), spec.present, spec.frozen};
+      const std::uint64_t weight_seed = mix_seed(seed, ++counter);
+      if (initialized && spec.present) initialize(slot.value, spec.init, weight_seed);
       return slot;
     }
   };
@@ -249,16 +312,7 @@ auto call_argument(Slot& slot) {
   } else if constexpr (Slot::trainable) {
     return tensor_ref<typename decltype(slot.value)::scalar_type, typename Slot::shape_type>(slot.value);
   } else {
-    return std::ref(slot.value);
-  }
-}
-
-template <class Arg>
-decltype(auto) unwrap_argument(Arg&& arg) {
-  if constexpr (requires { arg.get(); }) {
-    return arg.get();
-  } else {
-    return std::forward<Arg>(arg);
+    return state_ref<typename decltype(slot.value)::scalar_type, typename Slot::shape_type>(slot.value);
   }
 }
 
@@ -270,10 +324,10 @@ template <class Layer, class X, class Arguments>
 auto call_with_arguments(const Layer& layer, X&& x, Arguments&& arguments, const call_context& context) {
   return std::apply(
       [&](auto&&... w) {
-        if constexpr (requires { layer.call(std::forward<X>(x), detail::unwrap_argument(w)..., context); }) {
-          return layer.call(std::forward<X>(x), detail::unwrap_argument(w)..., context);
+        if constexpr (requires { layer.call(std::forward<X>(x), w..., context); }) {
+          return layer.call(std::forward<X>(x), w..., context);
         } else {
-          return layer.call(std::forward<X>(x), detail::unwrap_argument(w)...);
+          return layer.call(std::forward<X>(x), w...);
         }
       },
       std::forward<Arguments>(arguments));
@@ -282,7 +336,7 @@ auto call_with_arguments(const Layer& layer, X&& x, Arguments&& arguments, const
 /// Calls a sub-layer inside another layer's `call`, with the weights its `build` gave (as `call`
 /// received them).
 template <class Layer, class X, class... W>
-auto call_layer(const Layer& layer, X&& x, const std::tuple<W...>& sub_weights, const call_context& context = {}) {
+auto call_layer(const Layer& layer, X&& x, const std::tuple<W...>& sub_weights, const call_context& context) {
   return call_with_arguments(layer, std::forward<X>(x), sub_weights, context);
 }
 
@@ -322,17 +376,26 @@ auto probe_output_dims(const Layer& layer, const extents<In::rank>& input_dims, 
   bool any_unknown = false;
   for (index d : input_dims) any_unknown = any_unknown || d == dyn;
   if (!any_unknown) return probe(0);
+  // A layer may constrain an unknown extent (a Reshape of the sequence axis) so that one probe
+  // fails and the other fits: the output extents then stay as static as the type says until data
+  // arrives and is checked. When both fail, no input can fit: that error is the layer's.
+  std::optional<extents<out_shape::rank>> first, second;
+  std::optional<shape_error> failure;
   try {
-    auto first = probe(2);
-    const auto second = probe(3);
-    for (std::size_t i = 0; i < first.size(); ++i)
-      if (first[i] != second[i]) first[i] = dyn;
-    return first;
-  } catch (const shape_error&) {
-    // The layer constrains an unknown extent (a Reshape of the sequence axis): the output
-    // extents stay as static as the type says until data arrives and is checked.
-    return out_shape::dims;
+    first = probe(2);
+  } catch (const shape_error& error) {
+    failure = error;
   }
+  try {
+    second = probe(3);
+  } catch (const shape_error& error) {
+    if (!first) throw;
+    failure = error;
+  }
+  if (!first || !second) return out_shape::dims;
+  for (std::size_t i = 0; i < first->size(); ++i)
+    if ((*first)[i] != (*second)[i]) (*first)[i] = dyn;
+  return *first;
 }
 
 }  // namespace detail
@@ -368,29 +431,31 @@ class builder {
   template <index... Static>
   [[nodiscard]] weight_spec<shape<Static...>> weight(std::string name, const weight_dims<Static...>& dims,
                                                      initializer init) const {
-    return {std::move(name), checked(dims), std::move(init)};
+    auto checked_dims = checked(name, dims);
+    return {std::move(name), checked_dims, std::move(init)};
   }
 
   /// Declares a non-trainable weight (model state).
   template <index... Static>
   [[nodiscard]] weight_spec<shape<Static...>, false> weight(std::string name, const weight_dims<Static...>& dims,
                                                             initializer init, non_trainable_t) const {
-    return {std::move(name), checked(dims), std::move(init)};
+    auto checked_dims = checked(name, dims);
+    return {std::move(name), checked_dims, std::move(init)};
   }
 
   /// Builds a sub-layer on this builder's input: its weights, named "<sub-layer name>/<weight>".
   template <class Layer>
   [[nodiscard]] auto build(const Layer& layer) const {
-    const std::string prefix = names_->unique(layer.name, Layer::class_name);
+    const std::string layer_name = names_->unique(layer.name, Layer::class_name);
     auto specs = detail::build_weights(layer, *this);
-    prefix_names(specs, prefix);
+    detail::scope_weights(specs, layer_name, layer.trainable);
     return specs;
   }
 
   /// A builder for the output of `layer` (built here, with the weights `build(layer)` returned).
   template <class Layer, class Specs>
   [[nodiscard]] auto next(const Layer& layer, const Specs& specs) const {
-    auto storage = detail::make_storage<T>(specs, 0);
+    auto storage = detail::make_storage<T>(specs, 0, /*initialized=*/false);  // only shapes matter here
     using expression_type =
         decltype(layer_expression<T>(layer, std::declval<const tensor<Element, In>&>(), storage, call_context{}));
     using out_shape = typename expression_type::shape_type;
@@ -400,22 +465,18 @@ class builder {
 
  private:
   template <index... Static>
-  static extents<sizeof...(Static)> checked(const weight_dims<Static...>& dims) {
+  static extents<sizeof...(Static)> checked(const std::string& name, const weight_dims<Static...>& dims) {
     constexpr extents<sizeof...(Static)> expected{Static...};
-    for (std::size_t i = 0; i < expected.size(); ++i)
-      if (dims.values[i] < 0 || (expected[i] != dyn && dims.values[i] != expected[i]))
-        throw shape_error(fmt::format("strata: a weight of shape {} cannot have extents {}", format_dims(expected),
-                                      format_dims(dims.values)));
-    return dims.values;
-  }
-
-  template <class Specs>
-  static void prefix_names(Specs& specs, const std::string& prefix) {
-    if constexpr (detail::is_tuple<Specs>::value) {
-      std::apply([&](auto&... inner) { (prefix_names(inner, prefix), ...); }, specs);
-    } else {
-      specs.name = prefix + "/" + specs.name;
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      if (dims.values[i] < 0)
+        throw shape_error(fmt::format("strata: weight '{}': axis {} has no extent (a size left unset in the config?); "
+                                      "its extents are {}",
+                                      name, i, format_dims(dims.values)));
+      if (expected[i] != dyn && dims.values[i] != expected[i])
+        throw shape_error(fmt::format("strata: weight '{}': the config gives extents {} where the type says {}", name,
+                                      format_dims(dims.values), format_dims(expected)));
     }
+    return dims.values;
   }
 
   extents<In::rank> input_dims_;

@@ -85,24 +85,27 @@ struct BatchNormalization {
                    b.weight("moving_variance", dims(b.last()), moving_variance_initializer, non_trainable));
   }
 
-  template <class X, class Statistic>
-  auto call(X x, auto gamma, auto beta, Statistic& moving_mean, Statistic& moving_variance,
-            const call_context& context) const {
+  template <class X>
+  auto call(X x, auto gamma, auto beta, auto moving_mean, auto moving_variance, const call_context& context) const {
     using in = typename X::shape_type;
     static_assert(detail::normalization_needs_static_features<in>::value);
     // Every axis but the last is reduced: seen as rows of features, it is axis 0.
     const auto batch_mean = mean(reshape<dyn, in::last>(x), ::strata::axis<0>);
     const auto centered = x - batch_mean;
     const auto batch_variance = mean(square(reshape<dyn, in::last>(centered)), ::strata::axis<0>);
-    if (context.training) {
+    // A frozen BatchNormalization runs in inference mode even while the model trains, as in
+    // Keras: its moving statistics stay as they are.
+    const bool training = context.training && trainable;
+    if (training) {
+      // Evaluated here, while the expression is built, since the update must not wait for backward.
       using T = typename X::scalar_type;
       const T keep = T(momentum), take = T(1 - momentum);
-      moving_mean = moving_mean * keep + eval(batch_mean) * take;
-      moving_variance = moving_variance * keep + eval(batch_variance) * take;
+      moving_mean.assign(moving_mean * keep + eval(batch_mean) * take);
+      moving_variance.assign(moving_variance * keep + eval(batch_variance) * take);
     }
     // An absent weight is zero (weight_spec::only_if): without gamma the scale is 0 + 1.
     const auto scale_factor = gamma + (scale ? 0.0 : 1.0);
-    return cond(context.training, centered / sqrt(batch_variance + epsilon) * scale_factor + beta,
+    return cond(training, centered / sqrt(batch_variance + epsilon) * scale_factor + beta,
                 (x - moving_mean) / sqrt(moving_variance + epsilon) * scale_factor + beta);
   }
 };

@@ -5,15 +5,35 @@
 ///                              strata::residual(strata::Dense<16>{.activation = "relu"}, strata::Dense<16>{}));
 ///
 /// The chain is one expression (no buffer between its layers); f's output must have x's shape,
-/// else a compile error names both shapes.
+/// else a compile error names both shapes (a dyn extent is checked at run time).
 
 #include <tuple>
+
+#include <fmt/format.h>
 #include <utility>
 
 #include "strata/expr/ops/elementwise_binary.hpp"
 #include "strata/layers/layer.hpp"
 
 namespace strata {
+
+namespace detail {
+
+/// x + f(x) adds two tensors of one shape: no broadcasting, which would silently change it.
+template <shape_type In, shape_type Out>
+struct residual_shapes_must_match {
+  static constexpr bool value = [] {
+    if (In::rank != Out::rank) return false;
+    for (std::size_t i = 0; i < In::rank; ++i)
+      if (!extents_agree(In::dims[i], Out::dims[i])) return false;
+    return true;
+  }();
+  static_assert(value,
+                "strata: a residual block's layers must keep its input's shape (first shape above); they give the "
+                "second");
+};
+
+}  // namespace detail
 
 template <class... Layers>
 struct Residual {
@@ -26,8 +46,19 @@ struct Residual {
     return std::make_tuple(build_from<0>(b));  // one argument for call: every inner layer's weights
   }
 
-  auto call(auto x, const auto& inner_weights, const call_context& context) const {
-    return x + call_from<0>(x, inner_weights, context);
+  template <class X>
+  auto call(X x, const auto& inner_weights, const call_context& context) const {
+    auto y = call_from<0>(x, inner_weights, context);
+    using check = detail::residual_shapes_must_match<typename X::shape_type, typename decltype(y)::shape_type>;
+    static_assert(check::value);
+    if constexpr (check::value) {
+      if (x.dims() != y.dims())
+        throw shape_error(fmt::format("strata: a residual block's layers must keep its input's shape {}; they give {}",
+                                      format_dims(x.dims()), format_dims(y.dims())));
+      return std::move(x) + std::move(y);
+    } else {
+      return x;  // not reached: only the message above is printed
+    }
   }
 
  private:

@@ -14,15 +14,20 @@
 /// layer boundaries), and that layer's backward comes from its expression's type. Layers are
 /// chained by a fold over the layer list, so compile time grows linearly with the layer count.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -167,13 +172,6 @@ struct state_tuple<std::tuple<Stages...>, T> {
   using type = std::tuple<stage_state<T, Stages>...>;
 };
 
-inline std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {  // splitmix64 of a combination
-  std::uint64_t z = a * 0x9e3779b97f4a7c15ULL + b + 0x632be59bd9b4e019ULL;
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
-
 /// "strata: layer 2 'dense_1' (Dense): <what went wrong>" from an error thrown inside a layer.
 inline std::string in_layer(std::size_t position, const std::string& name, const char* class_name,
                             std::string_view what) {
@@ -208,15 +206,6 @@ inline std::string group_thousands(index value) {
   return grouped;
 }
 
-template <class Specs>
-void prefix_weight_names(Specs& specs, const std::string& prefix) {
-  if constexpr (is_tuple<Specs>::value) {
-    std::apply([&](auto&... inner) { (prefix_weight_names(inner, prefix), ...); }, specs);
-  } else {
-    specs.name = prefix + "/" + specs.name;
-  }
-}
-
 }  // namespace detail
 
 template <class InputSpec, class... Layers>
@@ -242,6 +231,8 @@ class Sequential {
     initialize(default_seed);
   }
 
+  /// A moved-from model holds nothing; it may only be assigned to or destroyed.
+
   Sequential(Sequential&&) noexcept = default;
   Sequential& operator=(Sequential&&) noexcept = default;
   Sequential(const Sequential&) = delete;  // expressions point into the model's own buffers
@@ -250,26 +241,31 @@ class Sequential {
 
   static constexpr std::uint64_t default_seed = 20240611;
 
-  /// Builds the layers again and draws every weight anew from `seed`.
+  /// Builds the layers again and draws every weight anew from `seed`. If a layer fails to
+  /// build, the error names it and the model is left as it was.
   void initialize(std::uint64_t seed) {
-    state_->seed = seed;
-    state_->step = 0;
+    auto fresh = std::make_unique<state>(state_->input, layers(std::index_sequence_for<Layers...>{}));
+    fresh->seed = seed;
     detail::name_scope names;
-    each_stage([&](auto& st) { st.name = names.unique(st.layer.name, st.layer.class_name); });
-    build_from<0>(state_->input.dims, seed);
+    std::apply([&](auto&... st) { ((st.name = names.unique(st.layer.name, st.layer.class_name)), ...); },
+               fresh->stage_states);
+    build_from<0>(*fresh, fresh->input.dims, seed);
+    state_ = std::move(fresh);
   }
 
   /// The model's name, as Keras names a Sequential model.
   [[nodiscard]] std::string name() const { return "sequential"; }
 
-  /// The layer at `Position` (its config) and its stored weights.
-  template <std::size_t Position>
-  [[nodiscard]] auto& layer() {
-    return stage<Position>().layer;
-  }
+  /// The layer at `Position` (its config; read only, since the weights were built from it) and
+  /// its stored weights. A moved-from model has none of these.
   template <std::size_t Position>
   [[nodiscard]] const auto& layer() const {
     return stage<Position>().layer;
+  }
+  /// Freezes (false) or unfreezes the layer at `Position`, as Keras' `layer.trainable = ...`.
+  template <std::size_t Position>
+  void set_trainable(bool trainable) {
+    stage<Position>().layer.trainable = trainable;
   }
   template <std::size_t Position>
   [[nodiscard]] const std::string& layer_name() const {
@@ -283,7 +279,12 @@ class Sequential {
   /// Runs the model and returns its output (a buffer the model owns, valid until the next pass).
   const output_tensor& forward(const input_tensor& x, forward_options options = {}) {
     check_input(x);
-    const std::uint64_t step = options.step.value_or(options.training ? state_->step++ : 0);
+    std::uint64_t step = 0;
+    if (options.step) {
+      step = *options.step;
+    } else if (options.training) {
+      step = state_->step++;
+    }
     forward_from<0>(x, options.training, step);
     return stage<layer_count - 1>().output;
   }
@@ -307,9 +308,9 @@ class Sequential {
     return value;
   }
 
-  /// Sets every gradient to zero.
+  /// Sets every gradient to zero (frozen layers' too, so unfreezing starts clean).
   void zero_gradients() {
-    for_each_weight([](const std::string&, auto&, auto& gradient) { gradient.fill(0); });
+    for_each_slot([](auto& slot, bool) { slot.gradient.fill(0); });
   }
 
   /// Calls `visit(name, value, gradient)` for each trainable weight of a trainable layer, in
@@ -317,8 +318,7 @@ class Sequential {
   template <class Visitor>
   void for_each_weight(Visitor&& visit) {
     for_each_slot([&](auto& slot, bool layer_trainable) {
-      if constexpr (std::remove_cvref_t<decltype(slot)>::trainable)
-        if (layer_trainable && slot.present) visit(slot.name, slot.value, slot.gradient);
+      if (layer_trainable && slot.trained()) visit(slot.name, slot.value, slot.gradient);
     });
   }
 
@@ -326,7 +326,13 @@ class Sequential {
   template <class Visitor>
   void for_each_variable(Visitor&& visit) {
     for_each_slot([&](auto& slot, bool layer_trainable) {
-      if (slot.present) visit(slot.name, slot.value, std::remove_cvref_t<decltype(slot)>::trainable && layer_trainable);
+      if (slot.present) visit(slot.name, slot.value, layer_trainable && slot.trained());
+    });
+  }
+  template <class Visitor>
+  void for_each_variable(Visitor&& visit) const {
+    for_each_slot([&](const auto& slot, bool layer_trainable) {
+      if (slot.present) visit(slot.name, slot.value, layer_trainable && slot.trained());
     });
   }
 
@@ -334,7 +340,7 @@ class Sequential {
   struct parameter_counts {
     index total = 0, trainable = 0, non_trainable = 0;
   };
-  [[nodiscard]] parameter_counts count_params() {
+  [[nodiscard]] parameter_counts count_params() const {
     parameter_counts counts;
     for_each_variable([&](const std::string&, const auto& value, bool trainable) {
       (trainable ? counts.trainable : counts.non_trainable) += value.size();
@@ -344,7 +350,7 @@ class Sequential {
   }
 
   /// Keras' model summary: one row per layer (name, type, output shape, parameters) and totals.
-  [[nodiscard]] std::string summary_string() {
+  [[nodiscard]] std::string summary_string() const {
     struct row {
       std::string layer, shape, params;
     };
@@ -378,7 +384,7 @@ class Sequential {
   }
 
   /// Prints `summary_string()` to standard output.
-  void summary() { std::fputs(summary_string().c_str(), stdout); }
+  void summary() const { std::fputs(summary_string().c_str(), stdout); }
 
   /// Keras' Sequential config: `{"name": "sequential", "layers": [{"class_name", "config"}, ...]}`,
   /// the first layer's config carrying `batch_input_shape` (null for dyn).
@@ -403,6 +409,10 @@ class Sequential {
   struct state {
     state(InputSpec input_spec, Layers... layers) : input(std::move(input_spec)) {
       assign_layers(std::index_sequence_for<Layers...>{}, std::move(layers)...);
+    }
+    state(InputSpec input_spec, std::tuple<Layers...> layers) : input(std::move(input_spec)) {
+      std::apply([&](auto&... each) { assign_layers(std::index_sequence_for<Layers...>{}, std::move(each)...); },
+                 layers);
     }
     template <std::size_t... I>
     void assign_layers(std::index_sequence<I...>, Layers... layers) {
@@ -436,23 +446,33 @@ class Sequential {
   void for_each_slot(Visitor&& visit) {
     each_stage([&](auto& st) { detail::for_each_slot(st.weights, [&](auto& slot) { visit(slot, st.layer.trainable); }); });
   }
+  template <class Visitor>
+  void for_each_slot(Visitor&& visit) const {
+    each_stage(
+        [&](const auto& st) { detail::for_each_slot(st.weights, [&](const auto& slot) { visit(slot, st.layer.trainable); }); });
+  }
+  template <std::size_t... I>
+  std::tuple<Layers...> layers(std::index_sequence<I...>) const {
+    return std::tuple<Layers...>(stage<I>().layer...);
+  }
 
   template <std::size_t I, std::size_t Rank>
-  void build_from(const extents<Rank>& input_dims, std::uint64_t seed) {
+  void build_from(state& target, const extents<Rank>& input_dims, std::uint64_t seed) {
     using stage_type = std::tuple_element_t<I, stages>;
     using T = scalar_type;
-    auto& st = stage<I>();
+    auto& st = std::get<I>(target.stage_states);
     detail::naming_layer(I, st.name, st.layer.class_name, [&] {
       detail::name_scope inner_names;  // sub-layers' names are local to their layer
       builder<T, typename stage_type::input_shape, typename stage_type::element_type> b(input_dims, inner_names);
       auto specs = detail::build_weights(st.layer, b);
-      detail::prefix_weight_names(specs, st.name);
+      // The layer's own `trainable` is read at every step (set_trainable); sub-layers' at build.
+      detail::scope_weights(specs, st.name, /*layer_trainable=*/true);
       st.weights = detail::make_storage<T>(specs, detail::mix_seed(seed, I));
       st.input_dims = input_dims;
       st.output_dims = detail::probe_output_dims<T, typename stage_type::layer_type, typename stage_type::element_type,
                                                  typename stage_type::input_shape>(st.layer, input_dims, st.weights);
     });
-    if constexpr (I + 1 < layer_count) build_from<I + 1>(st.output_dims, seed);
+    if constexpr (I + 1 < layer_count) build_from<I + 1>(target, st.output_dims, seed);
   }
 
   void check_input(const input_tensor& x) const {
@@ -485,8 +505,7 @@ class Sequential {
     std::size_t used = 0;
     if (st.layer.trainable) {
       detail::for_each_slot(st.weights, [&](auto& w) {
-        if constexpr (std::remove_cvref_t<decltype(w)>::trainable)
-          if (w.present) slots[used++] = {w.value.data(), w.gradient.data()};
+        if (w.trained()) slots[used++] = {w.value.data(), w.gradient.data()};
       });
     }
     if constexpr (scalar<typename stage_type::element_type>) {

@@ -92,20 +92,61 @@ struct layer_must_accept_input {
   static constexpr bool value = rank_ok && element_ok;
 };
 
-template <scalar T, class Layer, class Element, shape_type In, bool Accepted>
+/// Whether `Layer::call` takes the input and the weights its `build` returned (with or without a
+/// call_context), checked before the call expression's type is asked for.
+template <class Layer, class X, class Arguments>
+struct call_accepts;
+template <class Layer, class X, class... W>
+struct call_accepts<Layer, X, std::tuple<W...>> {
+  static constexpr bool value = requires(const Layer& layer, X x, W... w, const call_context& context) {
+    layer.call(x, w..., context);
+  } || requires(const Layer& layer, X x, W... w) { layer.call(x, w...); };
+};
+
+template <std::size_t Position, class Layer, shape_type In, class Weights>
+struct layer_call_must_fit {
+  static_assert(call_accepts<Layer, decltype(input_argument<typename Weights::first_type>(
+                                        std::declval<const tensor<typename Weights::second_type, In>&>())),
+                             typename Weights::arguments>::value,
+                "strata: the layer above (position, type, input shape) has no call(x, weights...[, context]) "
+                "taking its input and, in order, the weights its build returns");
+  static constexpr bool value =
+      call_accepts<Layer, decltype(input_argument<typename Weights::first_type>(
+                              std::declval<const tensor<typename Weights::second_type, In>&>())),
+                   typename Weights::arguments>::value;
+};
+
+template <scalar T, class Element, class Storage>
+struct call_signature {
+  using first_type = T;
+  using second_type = Element;
+  using arguments = decltype(call_argument(std::declval<Storage&>()));
+};
+
+template <std::size_t Position, scalar T, class Layer, class Element, shape_type In, bool Accepted>
 struct stage_types {  // a rejected layer: placeholders, so that only the message above is printed
   using spec_type = std::tuple<>;
   using storage_type = std::tuple<>;
   using expression_type = tensor_ref<T, In>;
 };
 
-template <scalar T, class Layer, class Element, shape_type In>
-struct stage_types<T, Layer, Element, In, true> {
+template <std::size_t Position, scalar T, class Layer, class Element, shape_type In, class Storage, bool Callable>
+struct call_expression {  // call does not fit: a placeholder, so that only the message above is printed
+  using type = tensor_ref<T, In>;
+};
+template <std::size_t Position, scalar T, class Layer, class Element, shape_type In, class Storage>
+struct call_expression<Position, T, Layer, Element, In, Storage, true> {
+  using type = decltype(layer_expression<T>(std::declval<const Layer&>(), std::declval<const tensor<Element, In>&>(),
+                                            std::declval<Storage&>(), std::declval<const call_context&>()));
+};
+
+template <std::size_t Position, scalar T, class Layer, class Element, shape_type In>
+struct stage_types<Position, T, Layer, Element, In, true> {
   using spec_type = decltype(build_weights(std::declval<const Layer&>(), std::declval<builder<T, In, Element>&>()));
   using storage_type = storage_t<T, spec_type>;
-  using expression_type =
-      decltype(layer_expression<T>(std::declval<const Layer&>(), std::declval<const tensor<Element, In>&>(),
-                                   std::declval<storage_type&>(), std::declval<const call_context&>()));
+  static constexpr bool callable =
+      layer_call_must_fit<Position, Layer, In, call_signature<T, Element, storage_type>>::value;
+  using expression_type = typename call_expression<Position, T, Layer, Element, In, storage_type, callable>::type;
 };
 
 template <class Layer>
@@ -122,7 +163,7 @@ struct layer_stage {
   static constexpr bool accepted =
       must_be_layer<Layer>::value &&
       layer_must_accept_input<Position, Layer, In, Element, requirements_of<Layer>()>::value;
-  using types = stage_types<T, Layer, Element, In, accepted>;
+  using types = stage_types<Position, T, Layer, Element, In, accepted>;
 
   static constexpr std::size_t position = Position;
   using layer_type = Layer;

@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ cmake ninja-build libeigen3-dev libboost-dev libfmt-dev catch2
-          nlohmann-json3-dev libbenchmark-dev zlib1g-dev)
+          nlohmann-json3-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist)
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: not a Debian-based system; install these yourself: ${packages[*]}" >&2

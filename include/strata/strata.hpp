@@ -39,3 +39,6 @@
 #include "strata/models/sequential.hpp"
 #include "strata/models/residual.hpp"
 #include "strata/models/gradcheck.hpp"
+#include "strata/io/idx.hpp"
+#include "strata/io/csv.hpp"
+#include "strata/datasets/fashion_mnist.hpp"

@@ -11,21 +11,7 @@
 
 #include <strata/strata.hpp>
 
-namespace {
-
-std::atomic<long> allocations{0};
-
-}  // namespace
-
-// Every heap allocation in the process goes through here, so a benchmark can count its own.
-// (noinline: inlined into callers, g++ 12 reports a false -Wmismatched-new-delete.)
-[[gnu::noinline]] void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
-[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "allocation_counter.hpp"
 
 namespace {
 
@@ -44,13 +30,13 @@ struct problem {
 template <class Step>
 void run(benchmark::State& state, Step&& step) {
   step();
-  const long before = allocations.load();
+  const long before = bench::allocations.load();
   long iterations = 0;
   for (auto _ : state) {
     step();
     ++iterations;
   }
-  state.counters["allocs_per_iter"] = double(allocations.load() - before) / double(std::max(1L, iterations));
+  state.counters["allocs_per_iter"] = double(bench::allocations.load() - before) / double(std::max(1L, iterations));
   state.counters["elements"] = benchmark::Counter(double(rows * features) * double(iterations), benchmark::Counter::kIsRate);
 }
 

@@ -19,11 +19,8 @@ int main() {
   st::tensor<float, st::shape<st::dyn, 1>> y({64, 1});
   for (st::index i = 0; i < 64; ++i) y(i, 0) = 0.5f * (x(i, 0) - x(i, 1));
 
-  const float learning_rate = 0.05f;
-  for (int step = 0; step <= 100; ++step) {
-    model.zero_gradients();
-    const float loss = model.backward(x, [&](const auto& prediction) { return st::mean(st::square(prediction - y)); });
-    model.for_each_weight([&](const std::string&, auto& weight, auto& gradient) { weight = weight - learning_rate * gradient; });
-    if (step % 20 == 0) std::printf("step %3d  loss %.5f\n", step, loss);
-  }
+  const auto history = model.fit(x, y, st::loss::mean_squared_error{}, st::optim::sgd{.learning_rate = 0.05},
+                                 {.epochs = 100, .batch_size = 64, .verbose = st::verbosity::silent});
+  std::printf("loss %.5f after the first epoch, %.5f after the last\n", history["loss"].front(), history["loss"].back());
+  return history["loss"].back() < history["loss"].front() ? 0 : 1;
 }

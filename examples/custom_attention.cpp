@@ -35,7 +35,7 @@ int main() {
   const sequences long_batch = sequences::random_uniform({16, 9, 8}, /*seed=*/4, -1, 1);
   const targets short_targets = target_of(short_batch), long_targets = target_of(long_batch);
 
-  const float learning_rate = 0.05f;
+  st::optimizer sgd(st::optim::sgd{.learning_rate = 0.05});
   for (int step = 0; step <= 100; ++step) {
     const bool short_step = step % 2 == 0;  // the sequence length varies from step to step
     const sequences& x = short_step ? short_batch : long_batch;
@@ -43,7 +43,7 @@ int main() {
     // [step]
     model.zero_gradients();
     const float loss = model.backward(x, [&](const auto& prediction) { return st::mean(st::square(prediction - y)); });
-    model.for_each_weight([&](const std::string&, auto& weight, auto& gradient) { weight = weight - learning_rate * gradient; });
+    sgd.step(model);  // w -= 0.05 * gradient for every trainable weight
     // [step]
     if (step % 20 == 0) std::printf("step %3d  sequence length %ld  loss %.5f\n", step, long(x.dim(1)), loss);
   }

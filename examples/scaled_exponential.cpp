@@ -1,4 +1,4 @@
-// The seed's ScaledExponential layer in a model: summary, config, and a few gradient-descent steps.
+// The seed's ScaledExponential layer in a model: summary, config, and training with fit.
 #include <cstdio>
 
 #include "layers/scaled_exponential.hpp"
@@ -27,11 +27,10 @@ int main() {
   const batch x = batch::random_uniform({64, 4}, /*seed=*/1, -1, 1);
   const st::tensor<float, st::shape<st::dyn, 1>> y = st::sum(st::square(x), st::axis<-1>, st::keepdims);
 
-  const float learning_rate = 0.05f;
-  for (int step = 0; step <= 100; ++step) {
-    model.zero_gradients();
-    const float loss = model.backward(x, [&](const auto& prediction) { return st::mean(st::square(prediction - y)); });
-    model.for_each_weight([&](const std::string&, auto& weight, auto& gradient) { weight = weight - learning_rate * gradient; });
-    if (step % 20 == 0) std::printf("step %3d  loss %.5f\n", step, loss);
-  }
+  // [fit]
+  const auto history = model.fit(x, y, st::loss::mean_squared_error{}, st::optim::sgd{.learning_rate = 0.05},
+                                 {.epochs = 100, .batch_size = 64, .verbose = st::verbosity::silent});
+  // [fit]
+  std::printf("loss %.5f after the first epoch, %.5f after the last\n", history["loss"].front(), history["loss"].back());
+  return history["loss"].back() < history["loss"].front() ? 0 : 1;
 }

@@ -35,6 +35,7 @@
 #include "strata/autodiff/value_and_grad.hpp"
 #include "strata/eval/evaluate.hpp"
 #include "strata/layers/layer.hpp"
+#include "strata/training/fit.hpp"
 
 namespace strata {
 
@@ -333,6 +334,21 @@ class Sequential {
   /// Predicts: the output for `x` in inference mode, as a new tensor.
   [[nodiscard]] output_tensor operator()(const input_tensor& x) { return forward(x); }
   [[nodiscard]] output_tensor predict(const input_tensor& x) { return forward(x); }
+
+  /// Trains the model (strata::fit, training/fit.hpp): Keras' `model.fit(x, y, ...)`, with the
+  /// loss and optimizer given here rather than to compile. A trailing validation_data{x, y} is
+  /// validated on after every epoch.
+  template <class X, class Y, class Loss, class Optimizer, class... Validation>
+  history fit(const X& x, const Y& y, const Loss& loss, Optimizer&& optimizer, fit_options options = {},
+              Validation... validation) {
+    return strata::fit(*this, x, y, loss, std::forward<Optimizer>(optimizer), std::move(options), validation...);
+  }
+
+  /// The mean loss and metrics on (x, y) in inference mode (strata::evaluate).
+  template <class X, class Y, class Loss>
+  logs evaluate(const X& x, const Y& y, const Loss& loss, evaluate_options options = {}) {
+    return strata::evaluate(*this, x, y, loss, std::move(options));
+  }
 
   /// One forward pass in training mode and the backward pass of `loss(output)` (a scalar
   /// expression of the output tensor): adds the gradient of every trainable weight into its

@@ -1,0 +1,30 @@
+#pragma once
+// Counts every heap allocation a benchmark makes: operator new (std::vector, std::string, ...)
+// and the malloc calls Eigen makes for its buffers. Eigen's calls are inlined into the benchmark's
+// own object files, so linking with -Wl,--wrap=malloc (bench/CMakeLists.txt) routes them here.
+// Include this header in exactly one translation unit of the benchmark.
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+namespace bench {
+inline std::atomic<long> allocations{0};
+}  // namespace bench
+
+extern "C" {
+void* __real_malloc(std::size_t size);  // NOLINT: the names the linker's --wrap gives
+void* __wrap_malloc(std::size_t size) {  // NOLINT
+  bench::allocations.fetch_add(1, std::memory_order_relaxed);
+  return __real_malloc(size);
+}
+}
+
+// (noinline: inlined into callers, g++ 12 reports a false -Wmismatched-new-delete.)
+[[gnu::noinline]] void* operator new(std::size_t size) {
+  bench::allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = __real_malloc(size == 0 ? 1 : size)) return p;  // counted once, here
+  throw std::bad_alloc();
+}
+[[gnu::noinline]] void operator delete(void* p) noexcept { std::free(p); }
+[[gnu::noinline]] void operator delete(void* p, std::size_t) noexcept { std::free(p); }

@@ -1,0 +1,158 @@
+// fit, evaluate and predict on small problems: XOR and a linearly separable set learned to 100%,
+// reproducible shuffling, validation, the progress lines, and the errors for bad data.
+
+#include <cmath>
+#include <cstdio>
+#include <cstdint>
+#include <string>
+
+#include "support/strata_test.hpp"
+
+namespace st = strata;
+using Catch::Detail::Approx;
+using Catch::Matchers::Contains;
+using points = st::tensor<float, st::shape<st::dyn, 2>>;
+using column = st::tensor<float, st::shape<st::dyn, 1>>;
+using labels = st::tensor<std::int32_t, st::shape<st::dyn>>;
+
+namespace {
+
+auto xor_model() {
+  return st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<8>{.activation = "tanh"},
+                        st::Dense<1>{.activation = "sigmoid"});
+}
+
+/// 2-D points labelled by which side of the line x + 2y = 0.3 they lie, at least 0.1 away from it.
+std::pair<points, labels> separable_set(st::index count, std::uint64_t seed) {
+  const auto candidates = points::random_uniform({4 * count, 2}, seed, -1, 1);
+  points x({count, 2});
+  labels y(labels::extents_type{count});
+  st::index kept = 0;
+  for (st::index i = 0; i < 4 * count && kept < count; ++i) {
+    const float margin = candidates(i, 0) + 2 * candidates(i, 1) - 0.3f;
+    if (std::abs(margin) < 0.1f) continue;
+    x(kept, 0) = candidates(i, 0);
+    x(kept, 1) = candidates(i, 1);
+    y(kept) = margin > 0 ? 1 : 0;
+    ++kept;
+  }
+  REQUIRE(kept == count);
+  return {x, y};
+}
+
+/// Everything fit prints, captured from a temporary file (not a terminal: plain lines).
+struct captured_output {
+  std::FILE* file = std::tmpfile();
+  ~captured_output() { std::fclose(file); }
+  std::string text() const {
+    std::rewind(file);
+    std::string result;
+    for (int c = std::fgetc(file); c != EOF; c = std::fgetc(file)) result += char(c);
+    return result;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a small model learns XOR to 100%", "[fit]") {
+  auto model = xor_model();
+  const points x{{0, 0}, {0, 1}, {1, 0}, {1, 1}};
+  const column y{{0}, {1}, {1}, {0}};
+  const auto history = model.fit(x, y, st::loss::binary_crossentropy{}, st::optim::adam{.learning_rate = 0.05},
+                                 {.epochs = 300, .batch_size = 4, .metrics = {"accuracy"}, .verbose = st::verbosity::silent});
+  CHECK(history.epochs.size() == 300);
+  CHECK(history["loss"].back() < 0.05);
+  CHECK(history["accuracy"].back() == 1.0);
+  const auto test = model.evaluate(x, y, st::loss::binary_crossentropy{}, {.metrics = {"binary_accuracy"}});
+  CHECK(test.at("binary_accuracy") == 1.0);
+  const auto p = st::predict(model, x, 3);  // two batches, the second partial
+  CHECK(p(0, 0) < 0.5f);
+  CHECK(p(1, 0) > 0.5f);
+  CHECK(p(2, 0) > 0.5f);
+  CHECK(p(3, 0) < 0.5f);
+}
+
+TEST_CASE("a linear classifier separates a linearly separable set to 100%", "[fit]") {
+  const auto [x, y] = separable_set(200, 5);
+  auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+  const st::loss::sparse_categorical_crossentropy loss{.from_logits = true};
+  const auto history = model.fit(x, y, loss, st::optim::sgd{.learning_rate = 0.5, .momentum = 0.9},
+                                 {.epochs = 60, .batch_size = 16, .metrics = {"accuracy"}, .verbose = st::verbosity::silent});
+  CHECK(history["accuracy"].back() == 1.0);
+  CHECK(model.evaluate(x, y, loss, {.metrics = {"sparse_categorical_accuracy"}}).at("sparse_categorical_accuracy") == 1.0);
+}
+
+TEST_CASE("fit shuffles reproducibly from its seed and validates on the held-out tail", "[fit]") {
+  const auto [x, y] = separable_set(100, 9);
+  const st::loss::sparse_categorical_crossentropy loss{.from_logits = true};
+  auto run = [&](std::uint64_t seed) {
+    auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+    return model.fit(x, y, loss, st::optim::adam{.learning_rate = 0.01},
+                     {.epochs = 3, .batch_size = 8, .seed = seed, .validation_split = 0.2, .metrics = {"accuracy"},
+                      .verbose = st::verbosity::silent});
+  };
+  const auto first = run(1), again = run(1), other = run(2);
+  CHECK(first["loss"] == again["loss"]);
+  CHECK(first["loss"] != other["loss"]);
+  CHECK(first.contains("val_loss"));
+  CHECK(first.contains("val_accuracy"));
+  CHECK(first.train_seconds.size() == 3);
+
+  SECTION("the validation figures are those evaluate gives on the last 20 samples") {
+    auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+    const auto history = model.fit(x, y, loss, st::optim::adam{.learning_rate = 0.01},
+                                   {.epochs = 1, .batch_size = 8, .validation_split = 0.2, .metrics = {"accuracy"},
+                                    .verbose = st::verbosity::silent});
+    points tail({20, 2});
+    labels tail_labels(labels::extents_type{20});
+    for (st::index i = 0; i < 20; ++i) {
+      tail(i, 0) = x(80 + i, 0);
+      tail(i, 1) = x(80 + i, 1);
+      tail_labels(i) = y(80 + i);
+    }
+    const auto check = model.evaluate(tail, tail_labels, loss, {.metrics = {"accuracy"}});
+    CHECK(history["val_loss"][0] == Approx(check.at("loss")));
+    CHECK(history["val_accuracy"][0] == Approx(check.at("accuracy")));
+  }
+  SECTION("separate validation data") {
+    auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+    const auto history = model.fit(x, y, loss, st::optim::adam{}, {.epochs = 2, .verbose = st::verbosity::silent},
+                                   st::validation_data{x, y});
+    CHECK(history["val_loss"].size() == 2);
+  }
+}
+
+TEST_CASE("fit prints one line per epoch when its output is not a terminal", "[fit][progress]") {
+  const auto [x, y] = separable_set(64, 3);
+  auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+  captured_output out;
+  model.fit(x, y, st::loss::sparse_categorical_crossentropy{.from_logits = true}, st::optim::adam{},
+            {.epochs = 2, .batch_size = 16, .validation_split = 0.25, .metrics = {"accuracy"}, .output = out.file});
+  const std::string text = out.text();
+  INFO(text);
+  CHECK(text.find("Epoch 1/2\n3/3 - ") == 0);
+  CHECK_THAT(text, Contains("Epoch 2/2\n3/3 - ") && Contains("/step - loss: ") && Contains(" - accuracy: ") &&
+                       Contains(" - val_loss: ") && Contains(" - val_accuracy: "));
+  CHECK(std::count(text.begin(), text.end(), '\n') == 4);
+  CHECK(text.find('\r') == std::string::npos);
+}
+
+TEST_CASE("fit and evaluate reject data that does not fit", "[fit][errors]") {
+  auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+  const st::loss::sparse_categorical_crossentropy loss{.from_logits = true};
+  const points x{{0, 1}, {1, 0}, {1, 1}};
+  const labels two{0, 1};
+  CHECK_THROWS_WITH(model.fit(x, two, loss, st::optim::sgd{}, {.verbose = st::verbosity::silent}),
+                    Contains("x has 3 samples") && Contains("y has 2"));
+  points with_nan = x;
+  with_nan(1, 1) = std::nanf("");
+  const labels three{0, 1, 1};
+  CHECK_THROWS_AS(model.fit(with_nan, three, loss, st::optim::sgd{}, {.verbose = st::verbosity::silent}), st::data_error);
+  CHECK_THROWS_WITH(model.fit(with_nan, three, loss, st::optim::sgd{}, {.verbose = st::verbosity::silent}),
+                    Contains("x holds a non-finite value") && Contains("flat index 3"));
+  CHECK_THROWS_WITH(model.fit(x, three, loss, st::optim::sgd{}, {.batch_size = 0}), Contains("batch_size > 0"));
+  CHECK_THROWS_WITH(model.fit(x, three, loss, st::optim::sgd{}, {.validation_split = 1.0}), Contains("validation_split"));
+  const labels out_of_range{0, 1, 5};
+  CHECK_THROWS_WITH(model.evaluate(x, out_of_range, loss), Contains("label 5"));
+  CHECK_THROWS_WITH(st::metric("accuracyy"), Contains("unknown metric 'accuracyy'"));
+}

@@ -10,6 +10,20 @@
 
 namespace bench {
 inline std::atomic<long> allocations{0};
+
+/// Runs the benchmark loop of `step` after one warm-up call, and returns the heap allocations
+/// per iteration (what steady state costs).
+template <class State, class Step>
+double allocations_per_iteration(State& state, Step&& step) {
+  step();
+  const long before = allocations.load();
+  long iterations = 0;
+  for (auto _ : state) {
+    step();
+    ++iterations;
+  }
+  return double(allocations.load() - before) / double(iterations > 0 ? iterations : 1);
+}
 }  // namespace bench
 
 extern "C" {

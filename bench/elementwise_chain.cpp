@@ -3,9 +3,6 @@
 //
 //   build-bench/bench/elementwise_chain --benchmark_repetitions=10 --benchmark_report_aggregates_only=true
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
 
 #include <benchmark/benchmark.h>
 
@@ -29,15 +26,9 @@ struct problem {
 // Reports heap allocations per iteration, counted after a warm-up iteration.
 template <class Step>
 void run(benchmark::State& state, Step&& step) {
-  step();
-  const long before = bench::allocations.load();
-  long iterations = 0;
-  for (auto _ : state) {
-    step();
-    ++iterations;
-  }
-  state.counters["allocs_per_iter"] = double(bench::allocations.load() - before) / double(std::max(1L, iterations));
-  state.counters["elements"] = benchmark::Counter(double(rows * features) * double(iterations), benchmark::Counter::kIsRate);
+  state.counters["allocs_per_iter"] = bench::allocations_per_iteration(state, step);
+  state.counters["elements"] =
+      benchmark::Counter(double(rows * features) * double(state.iterations()), benchmark::Counter::kIsRate);
 }
 
 void strata_value_and_gradient(benchmark::State& state) {

@@ -34,14 +34,7 @@ struct data {
 template <class Step>
 void run(benchmark::State& state, Step&& step) {
   st::set_threads(int(state.range(0)));
-  step();
-  const long before = bench::allocations.load();
-  long iterations = 0;
-  for (auto _ : state) {
-    step();
-    ++iterations;
-  }
-  state.counters["allocs_per_step"] = double(bench::allocations.load() - before) / double(std::max(1L, iterations));
+  state.counters["allocs_per_step"] = bench::allocations_per_iteration(state, step);
   state.counters["threads"] = double(st::threads());
 }
 

@@ -15,13 +15,6 @@
 namespace st = strata;
 using Catch::Contains;
 
-/// Requires `expression` to throw strata::data_error with a message matching `matcher`.
-#define REQUIRE_DATA_ERROR(expression, matcher)    \
-  do {                                             \
-    REQUIRE_THROWS_AS(expression, st::data_error); \
-    REQUIRE_THROWS_WITH(expression, matcher);      \
-  } while (false)
-
 namespace {
 
 /// A file under the system's temporary directory, removed at the end of the test.

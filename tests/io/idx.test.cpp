@@ -23,13 +23,6 @@ using Catch::Contains;
 using st::dyn;
 using st::shape;
 
-/// Requires `expression` to throw strata::data_error with a message matching `matcher`.
-#define REQUIRE_DATA_ERROR(expression, matcher)    \
-  do {                                             \
-    REQUIRE_THROWS_AS(expression, st::data_error); \
-    REQUIRE_THROWS_WITH(expression, matcher);      \
-  } while (false)
-
 namespace {
 
 using bytes = std::vector<unsigned char>;

@@ -16,6 +16,13 @@ tensor<double, shape<Dims...>> uniform(const extents<sizeof...(Dims)>& dims, std
 
 }  // namespace strata::testing
 
+/// Requires `expression` to throw strata::data_error with a message matching `matcher`.
+#define REQUIRE_DATA_ERROR(expression, matcher)            \
+  do {                                                     \
+    REQUIRE_THROWS_AS(expression, ::strata::data_error);   \
+    REQUIRE_THROWS_WITH(expression, matcher);              \
+  } while (false)
+
 /// Requires a gradcheck report to pass, printing its message (the worst entry) when it does not.
 #define STRATA_REQUIRE_GRADIENTS(report_expression)  \
   do {                                               \

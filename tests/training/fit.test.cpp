@@ -1,10 +1,12 @@
 // fit, evaluate and predict on small problems: XOR and a linearly separable set learned to 100%,
 // reproducible shuffling, validation, the progress lines, and the errors for bad data.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "support/strata_test.hpp"
 
@@ -155,4 +157,32 @@ TEST_CASE("fit and evaluate reject data that does not fit", "[fit][errors]") {
   const labels out_of_range{0, 1, 5};
   CHECK_THROWS_WITH(model.evaluate(x, out_of_range, loss), Contains("label 5"));
   CHECK_THROWS_WITH(st::metric("accuracyy"), Contains("unknown metric 'accuracyy'"));
+}
+
+TEST_CASE("passes of other batch sizes and modes hand buffers on without changing results", "[fit][buffers]") {
+  auto make = [] {
+    return st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<8>{.activation = "relu"}, st::Dropout{.rate = 0.5},
+                          st::Dense<2>{});
+  };
+  auto used = make(), fresh = make();
+  const auto [x, y] = separable_set(40, 3);
+  points few({5, 2});
+  std::copy_n(x.data(), few.size(), few.data());
+  const st::loss::sparse_categorical_crossentropy loss{.from_logits = true};
+  // `used` runs passes of other sizes and modes first, so its expressions take over old buffers.
+  (void)used.forward(x, {.training = true});
+  (void)used.forward(few);
+  (void)used.backward(x, [&](const auto& logits) { return loss(logits, y); });
+  used.zero_gradients();
+
+  auto same = [](const auto& a, const auto& b) { return a.dims() == b.dims() && std::equal(a.begin(), a.end(), b.begin()); };
+  CHECK(same(used.predict(few), fresh.predict(few)));
+  CHECK(same(used.predict(x), fresh.predict(x)));
+  const float used_loss = used.backward(x, [&](const auto& logits) { return loss(logits, y); }, {.training = true, .step = 7});
+  const float fresh_loss = fresh.backward(x, [&](const auto& logits) { return loss(logits, y); }, {.training = true, .step = 7});
+  CHECK(used_loss == fresh_loss);
+  std::vector<std::vector<float>> used_gradients, fresh_gradients;
+  used.for_each_weight([&](const std::string&, auto&, auto& g) { used_gradients.emplace_back(g.begin(), g.end()); });
+  fresh.for_each_weight([&](const std::string&, auto&, auto& g) { fresh_gradients.emplace_back(g.begin(), g.end()); });
+  CHECK(used_gradients == fresh_gradients);
 }

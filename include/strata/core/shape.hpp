@@ -97,6 +97,18 @@ constexpr int normalize_axis(int axis, std::size_t rank) {
 constexpr bool extents_agree(index a, index b) { return a == b || a == dyn || b == dyn; }
 constexpr index known_extent(index a, index b) { return a == dyn ? b : a; }
 
+/// Whether two shapes can be the same shape: equal ranks and every extent agreeing.
+template <shape_type A, shape_type B>
+constexpr bool shapes_agree() {
+  if constexpr (A::rank != B::rank) {
+    return false;
+  } else {
+    for (std::size_t i = 0; i < A::rank; ++i)
+      if (!extents_agree(A::dims[i], B::dims[i])) return false;
+    return true;
+  }
+}
+
 /// Numpy broadcasting of two shapes, right-aligned. Only a static 1 broadcasts; a `dyn` extent
 /// must equal the other one at run time. Called with the static dims twice at compile time, and
 /// with the static dims and the real extents at run time.

@@ -156,6 +156,17 @@ class elementwise : public expression_tag {
     });
   }
 
+  void recycle(const elementwise& previous) const {
+    for (std::size_t i = 0; i < arity; ++i) {
+      auto& mine = scratch_[i];
+      auto& theirs = previous.scratch_[i];
+      detail::swap_buffers(std::tie(mine.value, mine.gradient, mine.adjoint, mine.source),
+                           std::tie(theirs.value, theirs.gradient, theirs.adjoint, theirs.source));
+    }
+    window_.swap(previous.window_);
+    each([&]<std::size_t I>(const auto& arg) { detail::recycle(arg, std::get<I>(previous.args_)); });
+  }
+
  private:
   // The adjoint of operand I, passing the output y to ops that use it.
   template <std::size_t I, class Adjoint, class Output, class... Operands>

@@ -19,6 +19,11 @@ class materialized : public expression_tag {
  protected:
   explicit materialized(const extents<Shape::rank>& dims) : dims_(dims) {}
 
+  /// Takes over the value and adjoint buffers of `previous` (see detail::recycle).
+  void recycle_buffers(const materialized& previous) const {
+    swap_buffers(std::tie(value_, adjoint_), std::tie(previous.value_, previous.adjoint_));
+  }
+
   /// The value buffer, sized for the node's extents (no allocation once it has been).
   tensor<T, Shape>& value() const {
     value_.resize(dims_);

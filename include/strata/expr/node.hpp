@@ -24,7 +24,10 @@
 ///     void backward_window(const Adjoint& g, index first, index count, const gradient_sink<T>&) const;
 ///     void backward_finish(const gradient_sink<T>&) const;      // after the last window
 
+#include <memory>
+#include <optional>
 #include <span>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
@@ -260,6 +263,55 @@ const T* materialize_adjoint(const Adjoint& adjoint, canvas_array<T>& buffer) {
   buffer.resize(adjoint.rows(), adjoint.cols());
   buffer = adjoint;
   return buffer.data();
+}
+
+/// Hands the buffers of `previous`, an expression of the same type that is about to be destroyed,
+/// to `node`, which was just built to replace it: a model rebuilds each layer's expression every
+/// step, and this keeps the memory of the last one, so steady-state steps allocate nothing.
+/// Nodes with buffers implement `recycle(previous)`, swapping theirs and recursing into their
+/// operands; leaves have none.
+template <class Node>
+void recycle(const Node& node, const Node& previous) {
+  if constexpr (requires { node.recycle(previous); }) node.recycle(previous);
+}
+
+/// The last expression of some type built at one place in a loop (a loss built every step): the
+/// next one of the same type takes over its buffers. Allocates only when the type changes.
+///
+///     auto& kept = cache.keep(loss(y, target));   // a reference to the stored expression
+class expression_cache {
+ public:
+  template <class Expression>
+  Expression& keep(Expression&& fresh) {
+    using plain = std::remove_cvref_t<Expression>;
+    auto* held = dynamic_cast<holder<plain>*>(held_.get());
+    if (held == nullptr) {
+      auto created = std::make_unique<holder<plain>>();
+      held = created.get();
+      held_ = std::move(created);
+    }
+    if (held->expression) recycle(fresh, *held->expression);
+    held->expression.reset();
+    return held->expression.emplace(std::forward<Expression>(fresh));
+  }
+
+ private:
+  struct holder_base {
+    virtual ~holder_base() = default;
+  };
+  template <class Expression>
+  struct holder : holder_base {
+    std::optional<Expression> expression;
+  };
+  std::unique_ptr<holder_base> held_;
+};
+
+/// Swaps each buffer with its counterpart (Eigen arrays and tensors swap their storage pointers).
+template <class... Buffers>
+void swap_buffers(std::tuple<Buffers&...> mine, std::tuple<Buffers&...> theirs) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (std::get<I>(mine).swap(std::get<I>(theirs)), ...);
+  }(std::index_sequence_for<Buffers...>{});
 }
 
 }  // namespace detail

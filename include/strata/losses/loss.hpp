@@ -46,12 +46,7 @@ namespace detail {
 
 template <class Prediction, class Target>
 struct targets_must_match {
-  static constexpr bool value = [] {
-    if (Prediction::rank != Target::rank) return false;
-    for (std::size_t i = 0; i < Prediction::rank; ++i)
-      if (!extents_agree(Prediction::dims[i], Target::dims[i])) return false;
-    return true;
-  }();
+  static constexpr bool value = shapes_agree<Prediction, Target>();
   static_assert(value, "strata: a loss needs targets of the predictions' shape (the two shapes above)");
 };
 

@@ -22,12 +22,7 @@ namespace detail {
 /// x + f(x) adds two tensors of one shape: no broadcasting, which would silently change it.
 template <shape_type In, shape_type Out>
 struct residual_shapes_must_match {
-  static constexpr bool value = [] {
-    if (In::rank != Out::rank) return false;
-    for (std::size_t i = 0; i < In::rank; ++i)
-      if (!extents_agree(In::dims[i], Out::dims[i])) return false;
-    return true;
-  }();
+  static constexpr bool value = shapes_agree<In, Out>();
   static_assert(value,
                 "strata: a residual block's layers must keep its input's shape (first shape above); they give the "
                 "second");

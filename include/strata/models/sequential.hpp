@@ -357,7 +357,7 @@ class Sequential {
   scalar_type backward(const input_tensor& x, Loss&& loss, forward_options options = {.training = true},
                        tensor<scalar_type, input_shape>* input_gradient = nullptr) {
     const output_tensor& y = forward(x, options);
-    const auto loss_expression = loss(y);
+    const auto& loss_expression = state_->loss_cache.keep(loss(y));
     state_->output_gradient.resize(y.dims());
     state_->output_gradient.fill(scalar_type(0));
     const scalar_type value = strata::backward(loss_expression, wrt(y, state_->output_gradient));
@@ -481,6 +481,7 @@ class Sequential {
     std::uint64_t seed = default_seed;
     std::uint64_t step = 0;
     output_tensor output_gradient;
+    detail::expression_cache loss_cache;  // the last loss expression, whose buffers the next reuses
   };
 
   template <std::size_t I>
@@ -546,8 +547,12 @@ class Sequential {
     const call_context context{training, detail::mix_seed(detail::mix_seed(state_->seed, I), step), step};
     detail::naming_layer(I, st.name, st.layer.class_name, [&] {
       st.input = &x;
+      // Built anew each pass (the context and the extents may change); the last one's buffers
+      // are handed over first, so a steady-state step allocates nothing.
+      auto fresh = layer_expression<scalar_type>(st.layer, x, st.weights, context);
+      if (st.expression) detail::recycle(fresh, *st.expression);
       st.expression.reset();
-      st.expression.emplace(layer_expression<scalar_type>(st.layer, x, st.weights, context));
+      st.expression.emplace(std::move(fresh));
       eval_into(*st.expression, st.output);
     });
     if constexpr (I + 1 < layer_count) forward_from<I + 1>(st.output, training, step);

@@ -31,6 +31,7 @@
 #include <fmt/format.h>
 
 #include "strata/core/error.hpp"
+#include "strata/expr/node.hpp"
 #include "strata/losses/loss.hpp"
 #include "strata/optimizers/optimizer.hpp"
 #include "strata/tensor/format.hpp"
@@ -120,13 +121,15 @@ double evaluate_rows(Model& model, const X& x, const Y& y, const Loss& loss, std
   typename Model::input_tensor x_batch;
   std::remove_cvref_t<Y> y_batch;
   running_mean mean_loss;
+  detail::expression_cache loss_expression;
   for (metric& m : metrics) m.reset();
   for (std::size_t first = 0; first < rows.size(); first += std::size_t(batch_size)) {
     const auto batch_rows = rows.subspan(first, std::min(rows.size() - first, std::size_t(batch_size)));
     gather_rows(x, batch_rows, x_batch);
     gather_rows(y, batch_rows, y_batch);
     const auto& y_pred = model.forward(x_batch, {.training = false});
-    mean_loss.add(double(strata::loss::value_of(loss(y_pred, y_batch))), double(batch_rows.size()));
+    mean_loss.add(double(strata::loss::value_of(loss_expression.keep(loss(y_pred, y_batch)))),
+                  double(batch_rows.size()));
     for (metric& m : metrics) m.update(y_pred, y_batch);
   }
   return mean_loss.result();

@@ -174,6 +174,12 @@ class activation_node : public expression_tag {
     arg_.backward(canvas(gradient_.data()), sink);
   }
 
+  void recycle(const activation_node& previous) const {
+    detail::swap_buffers(std::tie(input_, value_, adjoint_, gradient_),
+                         std::tie(previous.input_, previous.value_, previous.adjoint_, previous.gradient_));
+    detail::recycle(arg_, previous.arg_);
+  }
+
  private:
   [[nodiscard]] const_canvas_map<T> canvas(const T* data) const {
     const canvas_extents c = canvas_of(dims_);

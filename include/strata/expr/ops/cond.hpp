@@ -82,6 +82,12 @@ class cond_node : public expression_tag {
     }
   }
 
+  void recycle(const cond_node& previous) const {
+    buffer_.swap(previous.buffer_);
+    detail::recycle(a_, previous.a_);
+    detail::recycle(b_, previous.b_);
+  }
+
  private:
   bool first_;
   A a_;

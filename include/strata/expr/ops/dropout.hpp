@@ -55,6 +55,12 @@ class dropout_node : public detail::materialized<typename Arg::scalar_type, type
     }
   }
 
+  void recycle(const dropout_node& previous) const {
+    this->recycle_buffers(previous);
+    mask_.swap(previous.mask_);
+    detail::recycle(arg_, previous.arg_);
+  }
+
  private:
   Arg arg_;
   double rate_;

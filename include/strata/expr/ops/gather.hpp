@@ -97,6 +97,12 @@ class gather_node
     }
   }
 
+  void recycle(const gather_node& previous) const {
+    this->recycle_buffers(previous);
+    detail::swap_buffers(std::tie(table_buffer_, gradient_), std::tie(previous.table_buffer_, previous.gradient_));
+    detail::recycle(table_, previous.table_);
+  }
+
  private:
   static extents<base::shape_type::rank> output_dims(const extents<Indices::rank>& indices,
                                                      const extents<2>& table) {

@@ -88,6 +88,14 @@ class matmul_node
     }
   }
 
+  void recycle(const matmul_node& previous) const {
+    this->recycle_buffers(previous);
+    detail::swap_buffers(std::tie(a_buffer_, b_buffer_, a_gradient_, b_gradient_),
+                         std::tie(previous.a_buffer_, previous.b_buffer_, previous.a_gradient_, previous.b_gradient_));
+    detail::recycle(a_, previous.a_);
+    detail::recycle(b_, previous.b_);
+  }
+
  private:
   static auto output_dims(const A& a, const B& b) {
     const auto result = matmul_rule(a.dims(), b.dims());
@@ -131,6 +139,12 @@ class transpose_node : public detail::materialized<typename Arg::scalar_type,
     gradient_.resize(c.rows, c.cols);
     swap_last_axes(g, gradient_.data(), this->dims_[rank - 2], this->dims_[rank - 1]);  // the adjoint of a transpose
     arg_.backward(const_canvas_map<T>(gradient_.data(), c.rows, c.cols), sink);
+  }
+
+  void recycle(const transpose_node& previous) const {
+    this->recycle_buffers(previous);
+    detail::swap_buffers(std::tie(input_, gradient_), std::tie(previous.input_, previous.gradient_));
+    detail::recycle(arg_, previous.arg_);
   }
 
  private:

@@ -85,6 +85,12 @@ class pick_node : public detail::materialized<typename Arg::scalar_type, Labels>
     arg_.backward(const_canvas_map<T>(gradient_.data(), c.rows, c.cols), sink);
   }
 
+  void recycle(const pick_node& previous) const {
+    this->recycle_buffers(previous);
+    detail::swap_buffers(std::tie(buffer_, gradient_), std::tie(previous.buffer_, previous.gradient_));
+    detail::recycle(arg_, previous.arg_);
+  }
+
  private:
   [[nodiscard]] index class_count() const { return arg_.dims()[Arg::shape_type::rank - 1]; }
 

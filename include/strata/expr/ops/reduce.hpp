@@ -147,6 +147,12 @@ class reduce : public detail::materialized<typename Arg::scalar_type,
     }
   }
 
+  void recycle(const reduce& previous) const {
+    this->recycle_buffers(previous);
+    detail::swap_buffers(std::tie(input_, spread_), std::tie(previous.input_, previous.spread_));
+    detail::recycle(arg_, previous.arg_);
+  }
+
  private:
   static auto output_dims(const extents<in_shape::rank>& in) {
     if constexpr (everything) {

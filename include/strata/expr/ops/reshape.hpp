@@ -55,6 +55,11 @@ class reshape_node : public expression_tag {
     arg_.backward(const_canvas_map<T>(g, c.rows, c.cols), sink);
   }
 
+  void recycle(const reshape_node& previous) const {
+    detail::swap_buffers(std::tie(buffer_, adjoint_), std::tie(previous.buffer_, previous.adjoint_));
+    detail::recycle(arg_, previous.arg_);
+  }
+
  private:
   Arg arg_;
   extents<shape_type::rank> dims_{};

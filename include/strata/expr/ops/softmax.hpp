@@ -103,6 +103,12 @@ class softmax_node : public detail::materialized<typename Arg::scalar_type, type
     arg_.backward(const_canvas_map<T>(gradient_.data(), gradient_.rows(), gradient_.cols()), sink);
   }
 
+  void recycle(const softmax_node& previous) const {
+    this->recycle_buffers(previous);
+    gradient_.swap(previous.gradient_);
+    detail::recycle(arg_, previous.arg_);
+  }
+
  private:
   [[nodiscard]] detail::lane_layout layout() const { return detail::lane_layout::of(this->dims_, normalized_axis); }
 

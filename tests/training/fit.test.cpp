@@ -137,6 +137,18 @@ TEST_CASE("fit prints one line per epoch when its output is not a terminal", "[f
                        Contains(" - val_loss: ") && Contains(" - val_accuracy: "));
   CHECK(std::count(text.begin(), text.end(), '\n') == 4);
   CHECK(text.find('\r') == std::string::npos);
+
+  SECTION("the bar, as on a terminal, redraws one line per epoch") {
+    captured_output bar;
+    model.fit(x, y, st::loss::sparse_categorical_crossentropy{.from_logits = true}, st::optim::adam{},
+              {.epochs = 1, .batch_size = 16, .metrics = {"accuracy"}, .verbose = st::verbosity::bar, .output = bar.file});
+    const std::string drawn = bar.text();
+    INFO(drawn);
+    CHECK(drawn.find("Epoch 1/1\n") == 0);
+    CHECK_THAT(drawn, Contains("\r4/4 \u2501\u2501") && Contains("/step - loss: ") && Contains(" - accuracy: "));
+    CHECK(drawn.find("\x1b[") == std::string::npos);  // no terminal escapes in a file
+    CHECK(drawn.back() == '\n');
+  }
 }
 
 TEST_CASE("fit and evaluate reject data that does not fit", "[fit][errors]") {

@@ -28,14 +28,15 @@ struct scripted_control : st::training_control {
   void save_checkpoint(const std::filesystem::path&) const override {}
 };
 
-/// Feeds `values` of "val_loss" to `callback` as epochs 0, 1, ...; returns the epochs that ran.
-int run_script(st::callback& callback, scripted_control& control, const std::vector<double>& values) {
+/// Feeds `values` of `monitor` to `callback` as epochs 0, 1, ...; returns the epochs that ran.
+int run_script(st::callback& callback, scripted_control& control, const std::vector<double>& values,
+               const std::string& monitor = "val_loss") {
   callback.on_train_begin(control);
   int epoch = 0;
   for (; epoch < int(values.size()) && !control.stop_requested(); ++epoch) {
     control.current_epoch = epoch;
     st::logs logs;
-    logs.set("val_loss", values[std::size_t(epoch)]);
+    logs.set(monitor, values[std::size_t(epoch)]);
     callback.on_epoch_end(control, epoch, logs);
   }
   callback.on_train_end(control, {});
@@ -75,12 +76,20 @@ TEST_CASE("early stopping waits `patience` epochs without improvement", "[callba
     CHECK(control.restored == std::vector<double>{1.0});
     CHECK_THAT(control.stop_reason(), Contains("val_loss did not improve for 2 epochs"));
   }
-  SECTION("min_delta: an improvement smaller than it does not count") {
+  SECTION("min_delta: an improvement smaller than it does not count, whatever its sign") {
     st::early_stopping stopper({.min_delta = 0.1, .patience = 1});
     CHECK(run_script(stopper, control, {1.0, 0.95, 0.5, 0.45}) == 2);
+    scripted_control again;
+    st::early_stopping negative({.min_delta = -0.1, .patience = 1});
+    CHECK(run_script(negative, again, {1.0, 0.95, 0.5, 0.45}) == 2);
   }
-  SECTION("mode max, as auto picks for accuracies") {
-    st::early_stopping stopper({.monitor = "val_loss", .patience = 1, .mode = "max"});
+  SECTION("auto mode maximises an accuracy") {
+    st::early_stopping stopper({.monitor = "val_accuracy", .patience = 1});
+    CHECK(run_script(stopper, control, {0.1, 0.2, 0.3, 0.2, 0.5}, "val_accuracy") == 4);
+    CHECK(stopper.best() == 0.3);
+  }
+  SECTION("mode max on a loss") {
+    st::early_stopping stopper({.patience = 1, .mode = "max"});
     CHECK(run_script(stopper, control, {0.1, 0.2, 0.3, 0.2, 0.5}) == 4);
   }
   SECTION("a best value that misses the baseline does not reset the wait (as Keras)") {
@@ -95,9 +104,12 @@ TEST_CASE("early stopping waits `patience` epochs without improvement", "[callba
     run_script(stopper, control, {1.0, 2.0, 3.0});
     CHECK(control.restored.empty());
   }
-  SECTION("a monitored name missing from the logs is an error listing the names") {
+  SECTION("a monitored name missing from the logs is an error listing the names, after the warm-up") {
     st::early_stopping stopper({.monitor = "val_accuracy"});
     CHECK_THROWS_WITH(run_script(stopper, control, {1.0}), Contains("'val_accuracy'") && Contains("val_loss"));
+    scripted_control warm;
+    st::early_stopping warming({.monitor = "val_accuracy", .start_from_epoch = 2});
+    CHECK(run_script(warming, warm, {1.0, 1.0}) == 2);
   }
 }
 
@@ -135,12 +147,12 @@ TEST_CASE("the CSV logger writes one row per epoch", "[callbacks][csv_logger]") 
   std::istringstream lines(read_text(path));
   std::string line;
   std::getline(lines, line);
-  CHECK(line == "epoch,loss,accuracy,val_loss,val_accuracy");
+  CHECK(line == "epoch,accuracy,loss,val_accuracy,val_loss");  // sorted, as Keras writes them
   for (int epoch = 0; epoch < 3; ++epoch) {
     REQUIRE(std::getline(lines, line));
-    CHECK(line == fmt::format("{},{},{},{},{}", epoch, history["loss"][std::size_t(epoch)],
-                              history["accuracy"][std::size_t(epoch)], history["val_loss"][std::size_t(epoch)],
-                              history["val_accuracy"][std::size_t(epoch)]));
+    CHECK(line == fmt::format("{},{},{},{},{}", epoch, history["accuracy"][std::size_t(epoch)],
+                              history["loss"][std::size_t(epoch)], history["val_accuracy"][std::size_t(epoch)],
+                              history["val_loss"][std::size_t(epoch)]));
   }
   CHECK_FALSE(std::getline(lines, line));
 
@@ -180,6 +192,18 @@ TEST_CASE("terminate_on_nan stops at the first non-finite loss, naming the epoch
   CHECK(steps < 16);  // stopped inside the first epoch
   CHECK(history.epochs.size() == 1);
   CHECK_FALSE(std::isfinite(history["loss"][0]));
+
+  SECTION("a checkpoint callback skips the epoch instead of saving non-finite weights") {
+    auto diverging = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<1>{});
+    const auto path = scratch("diverged.ckpt");
+    std::filesystem::remove(path);
+    st::terminate_on_nan stop;
+    st::model_checkpoint saver({.path = path.string(), .monitor = "loss"});
+    diverging.fit(x, y, st::loss::mean_squared_error{}, st::optim::sgd{.learning_rate = 1e30},
+                  {.epochs = 2, .batch_size = 4, .callbacks = {&stop, &saver}, .verbose = st::verbosity::silent});
+    CHECK_FALSE(std::filesystem::exists(path));
+    CHECK_THROWS_WITH(st::save_checkpoint(path, diverging), Contains("non-finite") && Contains("dense/kernel"));
+  }
 }
 
 TEST_CASE("model_checkpoint saves the best epochs to paths made from the logs", "[callbacks][model_checkpoint]") {

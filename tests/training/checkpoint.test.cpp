@@ -57,7 +57,8 @@ TEST_CASE("a checkpoint restores weights, moving statistics and the optimizer's 
   model.fit(x, y, loss, adam, {.epochs = 2, .batch_size = 8, .verbose = st::verbosity::silent});
   const auto path = scratch("run.ckpt");
   st::save_checkpoint(path, model, adam);
-  CHECK_FALSE(std::filesystem::exists(path.string() + ".tmp-" + std::to_string(::getpid())));
+  for (const auto& entry : std::filesystem::directory_iterator(path.parent_path()))  // no temporary left behind
+    CHECK(entry.path().filename().string().find(".tmp-") == std::string::npos);
 
   auto resumed = make_model();
   resumed.initialize(12345);
@@ -107,6 +108,24 @@ TEST_CASE("a checkpoint that does not fit is rejected, naming the file and the p
   rejects(with_nan, "non-finite");
   CHECK_THROWS_WITH(st::load_checkpoint(scratch("missing.ckpt"), model), Contains("missing.ckpt") && Contains("cannot open"));
 
+  SECTION("bad optimizer state is rejected before the model or the optimizer changes") {
+    const std::int64_t steps_before = adam.iterations();
+    const std::size_t header_end = bytes.find('\n', 20);
+    const std::string header = bytes.substr(20, header_end - 20);
+    auto with_header = [&](std::string from, std::string to) {
+      std::string changed = header;
+      changed.replace(changed.find(from), from.size(), to);
+      return bytes.substr(0, 20) + changed + bytes.substr(header_end);
+    };
+    rejects(with_header("dense/kernel/m", "dense/kernel/q"), "optimizer slot 'dense/kernel/q' is not one of Adam's");
+    rejects(with_header("dense/kernel/m", "dense/kernal/m"), "is for no weight of the model");
+    rejects(with_header("\"iterations\":4", "\"iterations\":-4"), "step count is negative");
+    rejects(with_header("\"size\":15}", "\"size\":4611686018427387904}"), "4611686018427387904 values, its weight 15");
+    std::string nan_in_slot = bytes;
+    std::memcpy(nan_in_slot.data() + nan_in_slot.size() - sizeof nan, &nan, sizeof nan);  // the last slot value
+    rejects(nan_in_slot, "non-finite");
+    CHECK(adam.iterations() == steps_before);
+  }
   SECTION("a model of another shape") {
     auto wider = st::Sequential(st::Input<st::dyn, 3>{}, st::Dense<6>{.activation = "relu"}, st::BatchNormalization{},
                                 st::Dense<2>{});

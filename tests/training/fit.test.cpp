@@ -116,11 +116,19 @@ TEST_CASE("fit shuffles reproducibly from its seed and validates on the held-out
     CHECK(history["val_loss"][0] == Approx(check.at("loss")));
     CHECK(history["val_accuracy"][0] == Approx(check.at("accuracy")));
   }
-  SECTION("separate validation data") {
+  SECTION("separate validation data overrides validation_split, as in Keras") {
     auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
-    const auto history = model.fit(x, y, loss, st::optim::adam{}, {.epochs = 2, .verbose = st::verbosity::silent},
+    struct step_counter : st::callback {
+      st::index steps = 0;
+      void on_train_batch_end(st::training_control&, int, st::index, const st::logs&) override { ++steps; }
+    } counter;
+    const auto history = model.fit(x, y, loss, st::optim::adam{},
+                                   {.epochs = 2, .batch_size = 10, .validation_split = 0.5, .callbacks = {&counter},
+                                    .verbose = st::verbosity::silent},
                                    st::validation_data{x, y});
+    CHECK(counter.steps == 2 * 10);  // all 100 samples trained on, in batches of 10
     CHECK(history["val_loss"].size() == 2);
+    CHECK(history["val_loss"][1] == Approx(model.evaluate(x, y, loss).at("loss")));
   }
 }
 
@@ -149,6 +157,33 @@ TEST_CASE("fit prints one line per epoch when its output is not a terminal", "[f
     CHECK(drawn.find("\x1b[") == std::string::npos);  // no terminal escapes in a file
     CHECK(drawn.back() == '\n');
   }
+}
+
+TEST_CASE("accuracy resolves as Keras 3 does, and step times pick readable units", "[fit][metrics]") {
+  const column one_column{{0.9f}, {0.2f}, {0.7f}};
+  const labels binary_labels{1, 0, 0};
+  st::metric binary("accuracy");
+  binary.update(one_column, binary_labels);  // one output column: binary, whatever the labels' type
+  CHECK(binary.which() == st::metric::kind::binary_accuracy);
+  CHECK(binary.result() == Approx(2.0 / 3));
+
+  const points two_columns{{0.1f, 0.9f}, {0.8f, 0.2f}, {0.3f, 0.7f}};
+  const st::tensor<std::int32_t, st::shape<st::dyn, 1>> label_column{{1}, {0}, {0}};
+  st::metric sparse("acc");
+  sparse.update(two_columns, label_column);  // labels of shape (n, 1): still one per sample
+  CHECK(sparse.which() == st::metric::kind::sparse_categorical_accuracy);
+  CHECK(sparse.result() == Approx(2.0 / 3));
+  const points one_hot{{0, 1}, {1, 0}, {1, 0}};
+  st::metric categorical("accuracy");
+  categorical.update(two_columns, one_hot);
+  CHECK(categorical.which() == st::metric::kind::categorical_accuracy);
+  CHECK(categorical.result() == Approx(2.0 / 3));
+
+  CHECK(st::detail::format_step_time(0.6) == "600ms/step");
+  CHECK(st::detail::format_step_time(0.0009997) == "1ms/step");
+  CHECK(st::detail::format_step_time(0.00005) == "50us/step");
+  CHECK(st::detail::format_step_time(2.2) == "2s/step");
+  CHECK(st::detail::format_elapsed(65) == "1:05");
 }
 
 TEST_CASE("fit and evaluate reject data that does not fit", "[fit][errors]") {

@@ -80,7 +80,7 @@ class optimizer {
   using array = Eigen::Array<T, Eigen::Dynamic, 1>;
   static constexpr std::size_t max_slots = Rule::max_slots;
 
-  explicit optimizer(Rule rule = {}) : config(std::move(rule)) { config.clip.check(); }
+  explicit optimizer(Rule rule = {}) : config(std::move(rule)) { check_config(); }
 
   /// The rule's config: may be changed between steps (as Keras' optimizer attributes may).
   Rule config;
@@ -94,7 +94,7 @@ class optimizer {
   /// One update of every trainable weight of `model` from its gradient.
   template <has_weights Model>
   void step(Model& model) {
-    config.clip.check();
+    check_config();  // before any weight changes: the config may have been edited since
     const double rate = learning_rate();
     const double global_scale = global_clip_scale(model);
     std::size_t position = 0;
@@ -123,8 +123,9 @@ class optimizer {
         visit(fmt::format("{}/{}", state.name, Rule::slot_names[s]), state.slots[s]);
   }
 
-  /// The rule's Keras name ("Adam"), as checkpoints record it.
+  /// The rule's Keras name ("Adam"), as checkpoints record it, and the names of its slots.
   [[nodiscard]] static std::string rule_name() { return std::string(Rule::name); }
+  [[nodiscard]] static constexpr const auto& slot_names() { return Rule::slot_names; }
 
   /// Replaces the state with a saved one: `feed(assign)` calls `assign(slot name, bytes, size)`
   /// for every slot ("dense/kernel/m", the values as raw T).
@@ -153,15 +154,16 @@ class optimizer {
     iterations_ = 0;
   }
 
-  /// Creates the slots of a weight (zeros) ahead of the first step, so a checkpoint can be read
-  /// into them.
-  void prepare(const std::string& name, index size) { state_for(states_.size(), name, size); }
-
  private:
   struct weight_state {
     std::string name;
     std::array<array, max_slots> slots;
   };
+
+  void check_config() const {
+    config.clip.check();
+    if constexpr (requires { config.check(); }) config.check();
+  }
 
   // The state of the weight visited at `position`: found there in steady state, else found by name
   // (the trainable set changed: a layer was frozen) or created, and moved to `position`.

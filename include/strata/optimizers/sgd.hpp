@@ -27,11 +27,14 @@ struct sgd {
 
   [[nodiscard]] std::size_t slot_count() const { return momentum != 0 ? 1 : 0; }
 
+  void check() const {
+    if (!(momentum >= 0 && momentum <= 1))
+      throw std::invalid_argument(fmt::format("strata: SGD: momentum must be in [0, 1], found {}", momentum));
+  }
+
   template <class Weight, class Gradient, class Slots>
   void update(Weight& w, const Gradient& g, Slots& slots, double rate, std::int64_t) const {
     using T = typename Weight::Scalar;
-    if (momentum < 0 || momentum > 1)
-      throw std::invalid_argument(fmt::format("strata: SGD: momentum must be in [0, 1], found {}", momentum));
     if (momentum == 0) {
       w -= T(rate) * g;
       return;

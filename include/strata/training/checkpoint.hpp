@@ -8,10 +8,12 @@
 /// Format: the line "strata-checkpoint 1", a line of JSON describing the contents
 /// (`{"variables": [{"name", "shape", "dtype"}...], "optimizer": {"class_name", "iterations",
 /// "slots": [{"name", "size"}...]}, "data_bytes": N}`), then the values of every variable and
-/// then every optimizer slot, row-major, little-endian, in that order. Loading checks the names,
-/// shapes and byte count against the model, and rejects NaN or infinite values, before it
-/// changes anything: a bad file leaves the model as it was.
+/// then every optimizer slot, row-major, little-endian, in that order. Saving refuses NaN or
+/// infinite values. Loading checks the names, shapes, slot names and sizes and the byte count
+/// against the model, and rejects NaN or infinite values, before it changes anything: a bad file
+/// leaves the model and the optimizer as they were.
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -47,12 +49,23 @@ void append_bytes(std::string& data, const Array& values) {
   data.append(bytes, std::size_t(values.size()) * sizeof(*values.data()));
 }
 
+/// A checkpoint never holds NaN or Inf (loading rejects them): saving such values is an error.
+template <class Values>
+void check_finite(const std::filesystem::path& path, std::string_view name, const Values& values) {
+  for (index i = 0; i < index(values.size()); ++i)
+    if (!std::isfinite(values.data()[i]))
+      throw data_error(fmt::format("strata: cannot save checkpoint '{}': '{}' holds a non-finite value ({}) at flat "
+                                   "index {}",
+                                   path.string(), name, values.data()[i], i));
+}
+
 template <class Model, class Optimizer>
 void write_checkpoint(const std::filesystem::path& path, Model& model, Optimizer* optimizer) {
   nlohmann::json variables = nlohmann::json::array();
   std::string data;
   model.for_each_variable([&](const std::string& name, auto& value, bool) {
     using T = typename std::remove_cvref_t<decltype(value)>::scalar_type;
+    check_finite(path, name, value);
     variables.push_back({{"name", name}, {"shape", value.dims()}, {"dtype", dtype_name<T>()}});
     append_bytes(data, value);
   });
@@ -60,6 +73,7 @@ void write_checkpoint(const std::filesystem::path& path, Model& model, Optimizer
   if constexpr (!std::is_same_v<Optimizer, no_optimizer>) {
     nlohmann::json slots = nlohmann::json::array();
     optimizer->for_each_state([&](const std::string& name, auto& slot) {
+      check_finite(path, name, slot);
       slots.push_back({{"name", name}, {"size", slot.size()}});
       append_bytes(data, slot);
     });
@@ -79,13 +93,19 @@ void write_checkpoint(const std::filesystem::path& path, Model& model, Optimizer
   throw data_error(fmt::format("strata: checkpoint '{}': {}", path.string(), what));
 }
 
-/// Reads `count` values of type T at `offset` of the data, checking they are finite.
+/// Reads `count` values of type T at `offset` of the data into `out` (or, when `staging` is
+/// given, into it, sized once the count is known to fit the data), checking they are finite.
 template <class T>
 void read_values(const std::filesystem::path& path, std::string_view name, const std::string& data, std::size_t& offset,
-                 T* out, index count) {
-  const std::size_t bytes = std::size_t(count) * sizeof(T);
-  if (offset + bytes > data.size())
+                 T* out, index count, std::vector<char>* staging = nullptr) {
+  // Compared as counts, so a hostile size cannot overflow the byte count.
+  if (count < 0 || offset > data.size() || std::size_t(count) > (data.size() - offset) / sizeof(T))
     bad_checkpoint(path, fmt::format("the data ends inside '{}' (truncated file?)", name));
+  const std::size_t bytes = std::size_t(count) * sizeof(T);
+  if (staging != nullptr) {
+    staging->resize(bytes);
+    out = reinterpret_cast<T*>(staging->data());
+  }
   std::memcpy(out, data.data() + offset, bytes);
   for (index i = 0; i < count; ++i)
     if (!std::isfinite(out[i]))
@@ -139,8 +159,8 @@ void read_checkpoint(const std::filesystem::path& path, Model& model, Optimizer*
     } catch (const nlohmann::json::exception& error) {
       bad_checkpoint(path, fmt::format("variable {}: {}", position - 1, error.what()));
     }
-    std::vector<char> bytes(std::size_t(value.size()) * sizeof(T));
-    read_values(path, name, data, offset, reinterpret_cast<T*>(bytes.data()), value.size());
+    std::vector<char> bytes;
+    read_values(path, name, data, offset, static_cast<T*>(nullptr), value.size(), &bytes);
     staged.push_back(std::move(bytes));
   });
   if (position != variables.size())
@@ -165,11 +185,27 @@ void read_checkpoint(const std::filesystem::path& path, Model& model, Optimizer*
         bad_checkpoint(path, fmt::format("its optimizer state is {}, not {}", saved.at("dtype").get<std::string>(),
                                          dtype_name<T>()));
       iterations = saved.at("iterations").get<std::int64_t>();
+      if (iterations < 0) bad_checkpoint(path, fmt::format("the optimizer's step count is negative ({})", iterations));
       for (const nlohmann::json& slot : saved.at("slots")) {
         staged_slot entry{slot.at("name").get<std::string>(), {}, slot.at("size").get<index>()};
-        if (entry.size < 0) bad_checkpoint(path, fmt::format("slot '{}' has a negative size", entry.name));
-        entry.bytes.resize(std::size_t(entry.size) * sizeof(T));
-        read_values(path, entry.name, data, offset, reinterpret_cast<T*>(entry.bytes.data()), entry.size);
+        // "<weight>/<slot>": the weight must be one of the model's, the slot one of the rule's.
+        const std::size_t cut = entry.name.rfind('/');
+        const std::string weight = cut == std::string::npos ? "" : entry.name.substr(0, cut);
+        const std::string kind = cut == std::string::npos ? "" : entry.name.substr(cut + 1);
+        if (std::find(Optimizer::slot_names().begin(), Optimizer::slot_names().end(), kind) ==
+            Optimizer::slot_names().end())
+          bad_checkpoint(path, fmt::format("optimizer slot '{}' is not one of {}'s ({})", entry.name,
+                                           Optimizer::rule_name(), fmt::join(Optimizer::slot_names(), ", ")));
+        index weight_size = -1;
+        model.for_each_variable([&](const std::string& name, auto& value, bool) {
+          if (name == weight) weight_size = value.size();
+        });
+        if (weight_size != entry.size)
+          bad_checkpoint(path, weight_size < 0 ? fmt::format("optimizer slot '{}' is for no weight of the model",
+                                                             entry.name)
+                                               : fmt::format("optimizer slot '{}' has {} values, its weight {}",
+                                                             entry.name, entry.size, weight_size));
+        read_values(path, entry.name, data, offset, static_cast<T*>(nullptr), entry.size, &entry.bytes);
         slots.push_back(std::move(entry));
       }
     } catch (const nlohmann::json::exception& error) {

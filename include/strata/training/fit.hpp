@@ -11,7 +11,7 @@
 /// fit runs epochs of mini-batches (shuffled every epoch from `seed`; the last batch may be
 /// smaller), one backward pass and one optimizer step per batch, then validation, callbacks and
 /// the progress display. Validation data is either the last `validation_split` of x and y (taken
-/// before shuffling, as Keras) or a separate set. Passing an optimizer object (strata::optimizer)
+/// before shuffling, as Keras) or a separate set, which then overrides the split. Passing an optimizer object (strata::optimizer)
 /// keeps its state across fit calls; passing a rule's config (optim::adam{...}) starts afresh.
 
 #include <algorithm>
@@ -181,9 +181,11 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
         fmt::format("strata: fit: validation_split must be in [0, 1), found {}", options.validation_split));
   if (options.threads > 0) set_threads(options.threads);
 
-  // Keras holds out the last samples, before any shuffling.
+  // Keras holds out the last samples, before any shuffling; validation data given apart
+  // overrides the split, as in Keras.
   const index samples = sample_count_of(x);
-  const index training_count = index(std::floor(double(samples) * (1 - options.validation_split)));
+  const double split = x_validation != nullptr ? 0.0 : options.validation_split;
+  const index training_count = index(std::floor(double(samples) * (1 - split)));
   if (training_count == 0) throw std::invalid_argument("strata: fit: no training samples left after the validation split");
   std::vector<index> order(static_cast<std::size_t>(training_count));
   std::vector<index> validation_rows(static_cast<std::size_t>(samples - training_count));

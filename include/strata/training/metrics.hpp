@@ -6,9 +6,9 @@
 ///     accuracy.update(predictions, labels);    // after each batch
 ///     double value = accuracy.result();        // the mean over every sample seen since reset()
 ///
-/// "accuracy" (or "acc") becomes sparse_categorical_accuracy for integer labels,
-/// categorical_accuracy for one-hot targets with more than one column, and binary_accuracy
-/// (threshold 0.5) for a single column. Metrics are not differentiated; they read the tensors.
+/// "accuracy" (or "acc") becomes, as in Keras 3, binary_accuracy (threshold 0.5) for a single
+/// output column, sparse_categorical_accuracy for integer labels (one per sample), and
+/// categorical_accuracy for one-hot targets. Metrics are not differentiated; they read the tensors.
 
 #include <array>
 #include <cmath>
@@ -62,57 +62,49 @@ class metric {
   void reset() { mean_.reset(); }
   [[nodiscard]] double result() const { return mean_.result(); }
 
-  /// Adds a batch: predictions (samples..., C) and targets of the same shape, or integer labels
-  /// of the predictions' shape without its last axis.
+  /// Adds a batch: predictions (samples..., C) and targets of the same shape, or integer labels,
+  /// one per sample (the predictions' shape without its last axis, or with a last axis of 1).
   template <scalar T, shape_type P, element E, shape_type Y>
   void update(const tensor<T, P>& y_pred, const tensor<E, Y>& y_true) {
     static_assert(P::rank >= 1, "strata: metrics need predictions of rank 1 or more");
-    constexpr bool sparse = !scalar<E> && Y::rank + 1 == P::rank;
     const index columns = y_pred.dim(-1);
     const index samples = columns > 0 ? y_pred.size() / columns : 0;
-    if (kind_ == kind::accuracy)
-      kind_ = sparse ? kind::sparse_categorical_accuracy
-                     : (columns > 1 ? kind::categorical_accuracy : kind::binary_accuracy);
+    const bool one_label_per_sample = !scalar<E> && y_true.size() == samples;
+    if (kind_ == kind::accuracy)  // Keras 3's order: one column is binary, then labels, then one-hot
+      kind_ = columns == 1 ? kind::binary_accuracy
+                           : (one_label_per_sample ? kind::sparse_categorical_accuracy : kind::categorical_accuracy);
+    const T* p = y_pred.data();
+    const E* t = y_true.data();
     if (kind_ == kind::sparse_categorical_accuracy) {
-      if constexpr (sparse) {
-        check_leading(y_pred.dims(), y_true.dims());
-        index correct = 0;
-        for (index i = 0; i < samples; ++i)
-          correct += argmax(y_pred.data() + i * columns, columns) == index(y_true.data()[i]);
-        mean_.add(samples > 0 ? double(correct) / double(samples) : 0.0, double(samples));
-      } else {
-        throw std::invalid_argument(fmt::format("strata: metric '{}' needs integer labels, one per sample", name_));
-      }
+      if (!one_label_per_sample)
+        throw shape_error(fmt::format("strata: metric '{}' needs one integer label per sample ({}), found targets of "
+                                      "shape {}{}",
+                                      name_, samples, format_dims(y_true.dims()), scalar<E> ? " (not integers)" : ""));
+      index correct = 0;
+      for (index i = 0; i < samples; ++i) correct += argmax(p + i * columns, columns) == index(t[i]);
+      mean_.add(samples > 0 ? double(correct) / double(samples) : 0.0, double(samples));
       return;
     }
-    if constexpr (sparse) {
-      throw std::invalid_argument(
-          fmt::format("strata: metric '{}' needs targets shaped like the predictions, found integer labels", name_));
-    } else {
-      if (y_pred.size() != y_true.size())
-        throw shape_error(fmt::format("strata: metric '{}': targets of shape {} do not match predictions of shape {}",
-                                      name_, format_dims(y_true.dims()), format_dims(y_pred.dims())));
-      const T* p = y_pred.data();
-      const E* t = y_true.data();
-      double total = 0;
-      switch (kind_) {
-        case kind::categorical_accuracy:
-          for (index i = 0; i < samples; ++i)
-            total += argmax(p + i * columns, columns) == argmax(t + i * columns, columns);
-          mean_.add(samples > 0 ? total / double(samples) : 0.0, double(samples));
-          return;
-        case kind::binary_accuracy:
-          for (index i = 0; i < y_pred.size(); ++i) total += (p[i] > T(0.5)) == (double(t[i]) > 0.5);
-          break;
-        case kind::mean_squared_error:
-          for (index i = 0; i < y_pred.size(); ++i) total += std::pow(double(p[i]) - double(t[i]), 2);
-          break;
-        default:  // mean_absolute_error
-          for (index i = 0; i < y_pred.size(); ++i) total += std::abs(double(p[i]) - double(t[i]));
-          break;
-      }
-      mean_.add(y_pred.size() > 0 ? total / double(y_pred.size()) : 0.0, double(y_pred.size()));
+    if (y_pred.size() != y_true.size())
+      throw shape_error(fmt::format("strata: metric '{}': targets of shape {} do not match predictions of shape {}",
+                                    name_, format_dims(y_true.dims()), format_dims(y_pred.dims())));
+    double total = 0;
+    switch (kind_) {
+      case kind::categorical_accuracy:
+        for (index i = 0; i < samples; ++i) total += argmax(p + i * columns, columns) == argmax(t + i * columns, columns);
+        mean_.add(samples > 0 ? total / double(samples) : 0.0, double(samples));
+        return;
+      case kind::binary_accuracy:
+        for (index i = 0; i < y_pred.size(); ++i) total += (p[i] > T(0.5)) == (double(t[i]) > 0.5);
+        break;
+      case kind::mean_squared_error:
+        for (index i = 0; i < y_pred.size(); ++i) total += std::pow(double(p[i]) - double(t[i]), 2);
+        break;
+      default:  // mean_absolute_error
+        for (index i = 0; i < y_pred.size(); ++i) total += std::abs(double(p[i]) - double(t[i]));
+        break;
     }
+    mean_.add(y_pred.size() > 0 ? total / double(y_pred.size()) : 0.0, double(y_pred.size()));
   }
 
  private:
@@ -139,14 +131,6 @@ class metric {
     for (index i = 1; i < count; ++i)
       if (values[i] > values[best]) best = i;
     return best;
-  }
-
-  template <std::size_t R, std::size_t L>
-  void check_leading(const extents<R>& prediction, const extents<L>& labels) const {
-    for (std::size_t i = 0; i < L; ++i)
-      if (prediction[i] != labels[i])
-        throw shape_error(fmt::format("strata: metric '{}': labels of shape {} do not fit predictions of shape {}",
-                                      name_, format_dims(labels), format_dims(prediction)));
   }
 
   kind kind_;

@@ -37,10 +37,10 @@ inline std::string format_elapsed(double seconds) {
   return fmt::format("{}s", whole);
 }
 inline std::string format_step_time(double seconds) {
-  // Units are picked on the rounded value, so 999.7us prints as 1ms, not 1000us.
-  if (std::round(seconds) >= 1) return fmt::format("{:.0f}s/step", seconds);
-  if (std::round(seconds * 1e3) >= 1) return fmt::format("{:.0f}ms/step", seconds * 1e3);
-  return fmt::format("{:.0f}us/step", seconds * 1e6);
+  // The unit is the smallest that keeps the rounded figure under 1000 (999.7us prints as 1ms).
+  if (std::round(seconds * 1e6) < 1000) return fmt::format("{:.0f}us/step", seconds * 1e6);
+  if (std::round(seconds * 1e3) < 1000) return fmt::format("{:.0f}ms/step", seconds * 1e3);
+  return fmt::format("{:.0f}s/step", seconds);
 }
 inline std::string format_logs(const logs& values) {
   std::string text;

@@ -1,14 +1,16 @@
 #pragma once
-/// \file One CSV row per epoch (Keras' CSVLogger): the epoch (from 0) and every logged value.
+/// \file One CSV row per epoch (Keras' CSVLogger): the epoch (from 0) and every logged value, in
+/// sorted column order, "NA" where an epoch lacks one.
 ///
 ///     strata::csv_logger log("training.csv");
 ///     strata::fit(model, x, y, loss, optimizer, {.epochs = 10, .callbacks = {&log}});
-///     // training.csv:  epoch,loss,accuracy,val_loss,val_accuracy
-///     //                0,0.5123,0.8172,0.4411,0.8430 ...
+///     // training.csv:  epoch,accuracy,loss,val_accuracy,val_loss
+///     //                0,0.8172,0.5123,0.8430,0.4411 ...
 ///
 /// Each row is flushed when written, so the file is complete up to the last finished epoch even
 /// if the process dies. With `append`, rows go after an existing file's (no second header).
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -42,16 +44,17 @@ class csv_logger : public callback {
   void on_epoch_end(training_control&, int epoch, const logs& epoch_logs) override {
     if (!file_) return;
     if (!header_written_) {
-      columns_ = epoch_logs.names();
+      columns_ = sorted_names(epoch_logs);
       fmt::print(file_.get(), "epoch{}{}\n", separator_, fmt::join(columns_, std::string(1, separator_)));
       header_written_ = true;
     } else if (columns_.empty()) {
-      columns_ = epoch_logs.names();  // appending: the existing header has these names
+      columns_ = sorted_names(epoch_logs);  // appending: the existing header has these names
     }
     std::string row = fmt::format("{}", epoch);
     for (const std::string& column : columns_) {
       row += separator_;
-      if (auto value = epoch_logs.get(column)) row += fmt::format("{}", *value);
+      const auto value = epoch_logs.get(column);
+      row += value ? fmt::format("{}", *value) : std::string("NA");
     }
     fmt::print(file_.get(), "{}\n", row);
     std::fflush(file_.get());
@@ -60,6 +63,13 @@ class csv_logger : public callback {
   void on_train_end(training_control&, const logs&) override { file_.reset(); }
 
  private:
+  // Keras writes the columns in sorted order.
+  static std::vector<std::string> sorted_names(const logs& epoch_logs) {
+    std::vector<std::string> names = epoch_logs.names();
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
   struct closer {
     void operator()(std::FILE* file) const { std::fclose(file); }
   };

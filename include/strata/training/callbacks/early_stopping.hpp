@@ -53,12 +53,12 @@ class early_stopping : public callback {
   }
 
   void on_epoch_end(training_control& control, int epoch, const logs& epoch_logs) override {
+    if (epoch < options_.start_from_epoch) return;
     const std::optional<double> current = epoch_logs.get(options_.monitor);
     if (!current)
       throw std::invalid_argument(fmt::format("strata: early_stopping monitors '{}', which is not in the logs; "
                                               "there are: {}",
                                               options_.monitor, fmt::join(epoch_logs.names(), ", ")));
-    if (epoch < options_.start_from_epoch) return;
     if (options_.restore_best_weights && best_weights_.empty()) best_weights_ = control.snapshot();
     ++wait_;
     if (improves(*current, best_)) {
@@ -93,7 +93,8 @@ class early_stopping : public callback {
  private:
   [[nodiscard]] bool improves(double current, double reference) const {
     if (std::isnan(current)) return false;
-    return maximize_ ? current - options_.min_delta > reference : current + options_.min_delta < reference;
+    const double delta = std::abs(options_.min_delta);  // its sign does not matter, as in Keras
+    return maximize_ ? current - delta > reference : current + delta < reference;
   }
 
   early_stopping_options options_;

@@ -11,6 +11,7 @@
 /// monitored value beats the best so far are saved.
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <limits>
 #include <optional>
@@ -42,14 +43,18 @@ class model_checkpoint : public callback {
       throw std::invalid_argument(
           fmt::format("strata: model_checkpoint: mode must be auto, min or max, found '{}'", options_.mode));
     maximize_ = options_.mode == "max" || (options_.mode == "auto" && options_.monitor.find("acc") != std::string::npos);
-  }
-
-  void on_train_begin(training_control&) override {
+    // Kept across fit calls with the same callback, as Keras does.
     best_ = options_.initial_value_threshold.value_or(maximize_ ? -std::numeric_limits<double>::infinity()
                                                                 : std::numeric_limits<double>::infinity());
   }
 
   void on_epoch_end(training_control& control, int epoch, const logs& epoch_logs) override {
+    // Weights that gave a NaN or infinite loss are not worth keeping (and a checkpoint cannot
+    // hold non-finite values): the epoch is skipped, with a word on stderr.
+    if (const auto loss = epoch_logs.get("loss"); loss && !std::isfinite(*loss)) {
+      std::fprintf(stderr, "model_checkpoint: epoch %d not saved: the loss is %g\n", epoch + 1, *loss);
+      return;
+    }
     if (options_.save_best_only) {
       const std::optional<double> current = epoch_logs.get(options_.monitor);
       if (!current)

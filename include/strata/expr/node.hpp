@@ -276,7 +276,9 @@ void recycle(const Node& node, const Node& previous) {
 }
 
 /// The last expression of some type built at one place in a loop (a loss built every step): the
-/// next one of the same type takes over its buffers. Allocates only when the type changes.
+/// next one of the same type takes over its buffers. Allocates only when the type changes. The
+/// kept expression may outlive the tensors it refers to (a batch of a finished fit); it is only
+/// ever read for its buffers, never evaluated, once a newer one exists.
 ///
 ///     auto& kept = cache.keep(loss(y, target));   // a reference to the stored expression
 class expression_cache {

@@ -132,6 +132,20 @@ TEST_CASE("fit shuffles reproducibly from its seed and validates on the held-out
   }
 }
 
+TEST_CASE("data with a static number of samples trains in batches that do not divide it", "[fit]") {
+  const auto [x, y] = separable_set(10, 4);
+  st::tensor<float, st::shape<10, 2>> fixed_x;
+  st::tensor<std::int32_t, st::shape<10>> fixed_y;
+  std::copy_n(x.data(), x.size(), fixed_x.data());
+  std::copy_n(y.data(), y.size(), fixed_y.data());
+  auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});
+  const st::loss::sparse_categorical_crossentropy loss{.from_logits = true};
+  const auto history = model.fit(fixed_x, fixed_y, loss, st::optim::sgd{},
+                                 {.epochs = 2, .batch_size = 4, .verbose = st::verbosity::silent});  // 4 + 4 + 2
+  CHECK(history["loss"].size() == 2);
+  CHECK(std::isfinite(model.evaluate(fixed_x, fixed_y, loss, {.batch_size = 3}).at("loss")));
+}
+
 TEST_CASE("fit prints one line per epoch when its output is not a terminal", "[fit][progress]") {
   const auto [x, y] = separable_set(64, 3);
   auto model = st::Sequential(st::Input<st::dyn, 2>{}, st::Dense<2>{});

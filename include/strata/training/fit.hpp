@@ -78,6 +78,22 @@ struct validation_data {
 
 namespace detail {
 
+/// The tensor that holds one batch of `Data`: its type with a `dyn` leading extent, so that a
+/// last batch smaller than the others fits whatever the data's own first extent.
+template <class Data>
+struct batch_of;
+template <element E, shape_type S>
+struct batch_of<tensor<E, S>> {
+  static constexpr auto dims = [] {
+    auto result = S::dims;
+    result[0] = dyn;
+    return result;
+  }();
+  using type = tensor<E, shape_from<dims>>;
+};
+template <class Data>
+using batch_t = typename batch_of<std::remove_cvref_t<Data>>::type;
+
 template <class X>
 index sample_count_of(const X& x) {
   static_assert(std::remove_cvref_t<X>::rank >= 1, "strata: training data needs a leading sample axis");
@@ -119,7 +135,7 @@ template <class Model, class X, class Y, class Loss>
 double evaluate_rows(Model& model, const X& x, const Y& y, const Loss& loss, std::span<const index> rows,
                      index batch_size, std::vector<metric>& metrics) {
   typename Model::input_tensor x_batch;
-  std::remove_cvref_t<Y> y_batch;
+  batch_t<Y> y_batch;
   running_mean mean_loss;
   detail::expression_cache loss_expression;
   for (metric& m : metrics) m.reset();
@@ -202,7 +218,7 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
   std::vector<metric> metrics = options.metrics, validation_metrics = options.metrics;
   std::mt19937_64 shuffler(options.seed);
   typename Model::input_tensor x_batch;
-  std::remove_cvref_t<Y> y_batch;
+  batch_t<Y> y_batch;
   running_mean mean_loss;
   logs running, epoch_logs;
   history result;

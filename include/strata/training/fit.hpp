@@ -208,7 +208,11 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
   std::iota(order.begin(), order.end(), index(0));
   std::iota(validation_rows.begin(), validation_rows.end(), training_count);
   const bool validating = x_validation != nullptr || !validation_rows.empty();
-  if (x_validation != nullptr) check_data(*x_validation, *y_validation, "fit (validation data)");
+  if (x_validation != nullptr) {  // every sample of the separate set, indexed once for all epochs
+    check_data(*x_validation, *y_validation, "fit (validation data)");
+    validation_rows.resize(static_cast<std::size_t>(sample_count_of(*x_validation)));
+    std::iota(validation_rows.begin(), validation_rows.end(), index(0));
+  }
 
   model_control<Model, Optimizer> control(model, optimizer);
   const index steps = (training_count + options.batch_size - 1) / options.batch_size;
@@ -256,9 +260,7 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
     if (validating) {
       double validation_loss = 0;
       if (x_validation != nullptr) {
-        std::vector<index> all(std::size_t(sample_count_of(*x_validation)));
-        std::iota(all.begin(), all.end(), index(0));
-        validation_loss = evaluate_rows(model, *x_validation, *y_validation, loss, all, options.batch_size,
+        validation_loss = evaluate_rows(model, *x_validation, *y_validation, loss, validation_rows, options.batch_size,
                                         validation_metrics);
       } else {
         validation_loss = evaluate_rows(model, x, y, loss, validation_rows, options.batch_size, validation_metrics);

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <utility>
@@ -77,6 +78,16 @@ std::string format_dims(const extents<Rank>& dims) {
     text += dims[i] == dyn ? std::string("None") : fmt::format("{}", dims[i]);
   }
   return text + (Rank == 1 ? ",)" : ")");
+}
+
+/// The same for extents known only at run time (a run-time model's).
+inline std::string format_dims(std::span<const index> dims) {
+  std::string text = "(";
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (i > 0) text += ", ";
+    text += dims[i] == dyn ? std::string("None") : fmt::format("{}", dims[i]);
+  }
+  return text + (dims.size() == 1 ? ",)" : ")");
 }
 
 /// The result of a shape rule: whether it holds and the dims it gives.

@@ -16,17 +16,23 @@
 /// its weights), and a `class_name` (the Keras class name, here "ScaledExponential").
 
 #include <cctype>
+#include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 
+#include <boost/hana/first.hpp>
+#include <boost/hana/transform.hpp>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "strata/core/reflect.hpp"
+#include "strata/core/warning.hpp"
 
 namespace strata {
 
@@ -80,15 +86,72 @@ nlohmann::json to_config_value(const T& value) {
 
 template <class T>
 void from_config_value(const nlohmann::json& json, T& value) {
+  if constexpr (!is_optional<T>::value) {
+    if (json.is_null()) return;  // unset (TF.js writes mask_zero: null): the default stays
+  }
   if constexpr (is_optional<T>::value) {
     if (json.is_null()) {
       value.reset();
     } else {
-      value = json.get<typename T::value_type>();
+      typename T::value_type inner{};
+      from_config_value(json, inner);
+      value = inner;
     }
+  } else if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    // Keras writes an axis as an int or, once built, as a list of one ([-1], [2]): both read.
+    if (json.is_array()) {
+      if (json.size() != 1)
+        throw std::invalid_argument(fmt::format("expected one integer, found the list {}", json.dump()));
+      return from_config_value(json.front(), value);
+    }
+    // A whole number may be written as 16.0 (JavaScript has one number type); 16.5 is an error,
+    // and so is a number out of T's range.
+    using limits = std::numeric_limits<T>;
+    bool fits = false;
+    if (json.is_number_unsigned()) {
+      fits = json.get<std::uint64_t>() <= static_cast<std::uint64_t>(limits::max());
+    } else if (json.is_number_integer()) {
+      const auto number = json.get<std::int64_t>();
+      fits = number >= static_cast<std::int64_t>(limits::min()) &&
+             (number < 0 || static_cast<std::uint64_t>(number) <= static_cast<std::uint64_t>(limits::max()));
+    } else if (json.is_number_float()) {
+      const double number = json.get<double>();
+      fits = std::isfinite(number) && number == std::trunc(number) && number >= -9.2e18 && number <= 9.2e18 &&
+             number >= static_cast<double>(limits::min()) && number <= static_cast<double>(limits::max());
+    }
+    if (!fits)
+      throw std::invalid_argument(
+          fmt::format("expected an integer that fits a {}-bit {} number, found {} {}", sizeof(T) * 8,
+                      limits::is_signed ? "signed" : "unsigned", json.type_name(), json.dump()));
+    value = json.is_number_float() ? static_cast<T>(json.get<double>()) : json.get<T>();
   } else {
     json.get_to(value);
   }
+}
+
+/// The dtype name of a layer config's "dtype": a string ("float32"), or a Keras 3 DTypePolicy
+/// object whose config names it (`{"class_name": "DTypePolicy", "config": {"name": "float32"}}`).
+inline std::string dtype_of_config(const nlohmann::json& dtype) {
+  if (dtype.is_string()) return dtype.get<std::string>();
+  if (dtype.is_object()) {
+    const auto config = dtype.find("config");
+    if (config != dtype.end() && config->is_object()) {
+      const auto name = config->find("name");
+      if (name != config->end() && name->is_string()) return name->get<std::string>();
+    }
+  }
+  throw std::invalid_argument(fmt::format(
+      "\"dtype\" must be a string such as \"float32\" or a DTypePolicy object {{\"class_name\": \"DTypePolicy\", "
+      "\"config\": {{\"name\": \"float32\"}}}}, found {}",
+      dtype.dump()));
+}
+
+/// Keys every Keras layer config may hold besides a layer's own fields.
+inline bool is_base_config_key(std::string_view key) {
+  for (std::string_view base : {"name", "trainable", "dtype", "batch_input_shape", "batch_shape", "batch_size",
+                                "input_dtype"})
+    if (key == base) return true;
+  return false;
 }
 
 }  // namespace detail
@@ -106,8 +169,10 @@ nlohmann::json get_config(const Layer& layer, std::string_view dtype = "float32"
 }
 
 /// Keras' `from_config`: a layer whose fields are read from `config`; absent fields keep their
-/// defaults, keys that are not fields are ignored (Keras writes more than a layer reads), and a
-/// value of the wrong type is an error naming the layer, the field and what was found.
+/// defaults, and a value of the wrong type is an error naming the layer, the field and what was
+/// found. Keys that are not fields are ignored (Keras writes more than a layer reads), with a
+/// warning (strata::warn) unless unset (null or false); "dtype" may be a string or a Keras 3
+/// DTypePolicy object.
 template <class Layer>
 Layer from_config(const nlohmann::json& config) {
   if (!config.is_object())
@@ -127,8 +192,41 @@ Layer from_config(const nlohmann::json& config) {
   read("name", layer.name);
   read("trainable", layer.trainable);
   for_each_field(layer, read);
+  const std::string_view shown_name = layer.name.empty() ? std::string_view(Layer::class_name) : layer.name;
+  if (const auto dtype = config.find("dtype"); dtype != config.end() && !dtype->is_null()) {
+    std::string name;
+    try {
+      name = detail::dtype_of_config(*dtype);
+    } catch (const std::exception& error) {
+      throw std::invalid_argument(fmt::format("strata: {} config: {}", Layer::class_name, error.what()));
+    }
+    if (name != "float32" && name != "float64")
+      warn(fmt::format("strata: warning: {} '{}' has dtype \"{}\"; strata computes in the model's own type",
+                       Layer::class_name, shown_name, name));
+  }
+  // Keras writes more than a layer reads (regularizers, constraints, Keras 3 additions). Those
+  // left unset (null or false) change nothing; others are ignored too, but said.
+  for (const auto& item : config.items()) {
+    // Plain names, not a structured binding: clang 14 cannot capture those in the lambda below.
+    const std::string& key = item.key();
+    const nlohmann::json& value = item.value();
+    if (detail::is_base_config_key(key) || value.is_null() || value == false) continue;
+    bool known = false;
+    for_each_field(layer, [&](const char* field, const auto&) { known = known || key == field; });
+    if (!known)
+      warn(fmt::format("strata: warning: {} '{}': config key \"{}\" is not one of its fields; ignored ({})",
+                       Layer::class_name, shown_name, key, value.dump()));
+  }
   return layer;
 }
+
+/// The names of a layer's config fields as a compile-time list of Hana strings, in declaration
+/// order (the base fields name and trainable are not in it; JSON objects sort their keys):
+///
+///     static_assert(strata::config_fields<strata::Dropout> ==
+///                   boost::hana::make_tuple(BOOST_HANA_STRING("rate"), BOOST_HANA_STRING("seed")));
+template <class Layer>
+constexpr auto config_fields = boost::hana::transform(boost::hana::accessors<Layer>(), boost::hana::first);
 
 }  // namespace strata
 

@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "strata/expr/ops/gather.hpp"
 #include "strata/layers/layer.hpp"
 
@@ -23,6 +25,10 @@ struct Embedding {
   template <class Builder>
   auto build(Builder& b) const {
     if (mask_zero) throw std::invalid_argument("strata: Embedding: mask_zero = true is not supported yet");
+    if (input_dim == 0 || output_dim == 0)  // no index could be looked up, or nothing to look up
+      throw std::invalid_argument(fmt::format("strata: Embedding needs input_dim and output_dim of at least 1, found {} "
+                                              "and {}",
+                                              input_dim, output_dim));
     return b.weight("embeddings", dims(extent<InputDim>(input_dim), extent<OutputDim>(output_dim)),
                     embeddings_initializer);
   }

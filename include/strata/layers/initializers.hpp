@@ -135,6 +135,16 @@ struct Orthogonal {
   bool operator==(const Orthogonal&) const = default;
 };
 
+/// The general form of the Glorot, He and Lecun initializers (which TF.js writes as this):
+/// variance `scale / fan`, fan by `mode` ("fan_in", "fan_out", "fan_avg"), drawn from
+/// `distribution` ("truncated_normal", also written "normal"; "untruncated_normal"; "uniform").
+struct VarianceScaling {
+  static constexpr const char* class_name = "VarianceScaling";
+  STRATA_REFLECT(VarianceScaling, (double, scale, 1.0), (std::string, mode, "fan_in"),
+                 (std::string, distribution, "truncated_normal"), (std::optional<std::uint64_t>, seed, std::nullopt));
+  bool operator==(const VarianceScaling&) const = default;
+};
+
 /// The default configs, under Keras' string names: `initialize(w, init::he_normal, seed)`.
 inline constexpr Zeros zeros{};
 inline constexpr Ones ones{};
@@ -157,7 +167,8 @@ namespace strata {
 /// Any Keras initializer with its config; what a layer stores for `kernel_initializer`.
 using initializer = std::variant<init::Zeros, init::Ones, init::Constant, init::RandomNormal, init::RandomUniform,
                                  init::TruncatedNormal, init::GlorotUniform, init::GlorotNormal, init::HeUniform,
-                                 init::HeNormal, init::LecunNormal, init::LecunUniform, init::Orthogonal>;
+                                 init::HeNormal, init::LecunNormal, init::LecunUniform, init::Orthogonal,
+                                 init::VarianceScaling>;
 
 /// Keras' class name of the initializer held: `class_name_of(init::he_normal) == "HeNormal"`.
 inline std::string_view class_name_of(const initializer& init) {
@@ -248,17 +259,55 @@ void fill_truncated_normal(T* out, index count, std::uint64_t seed, double mean,
 
 /// Keras' VarianceScaling, of which the Glorot, He and Lecun initializers are presets.
 struct variance_scaling {
+  enum class fan_mode { in, out, average };
+  enum class sampling { truncated_normal, untruncated_normal, uniform };
   double scale = 1;
-  bool fan_average = false;  // divide by (fan_in + fan_out) / 2 rather than fan_in
-  bool uniform = false;      // else a truncated normal
+  fan_mode mode = fan_mode::in;
+  sampling distribution = sampling::truncated_normal;
 };
 
-constexpr variance_scaling variance_scaling_of(const init::GlorotUniform&) { return {1.0, true, true}; }
-constexpr variance_scaling variance_scaling_of(const init::GlorotNormal&) { return {1.0, true, false}; }
-constexpr variance_scaling variance_scaling_of(const init::HeUniform&) { return {2.0, false, true}; }
-constexpr variance_scaling variance_scaling_of(const init::HeNormal&) { return {2.0, false, false}; }
-constexpr variance_scaling variance_scaling_of(const init::LecunNormal&) { return {1.0, false, false}; }
-constexpr variance_scaling variance_scaling_of(const init::LecunUniform&) { return {1.0, false, true}; }
+constexpr variance_scaling variance_scaling_of(const init::GlorotUniform&) {
+  return {1.0, variance_scaling::fan_mode::average, variance_scaling::sampling::uniform};
+}
+constexpr variance_scaling variance_scaling_of(const init::GlorotNormal&) {
+  return {1.0, variance_scaling::fan_mode::average, variance_scaling::sampling::truncated_normal};
+}
+constexpr variance_scaling variance_scaling_of(const init::HeUniform&) {
+  return {2.0, variance_scaling::fan_mode::in, variance_scaling::sampling::uniform};
+}
+constexpr variance_scaling variance_scaling_of(const init::HeNormal&) {
+  return {2.0, variance_scaling::fan_mode::in, variance_scaling::sampling::truncated_normal};
+}
+constexpr variance_scaling variance_scaling_of(const init::LecunNormal&) {
+  return {1.0, variance_scaling::fan_mode::in, variance_scaling::sampling::truncated_normal};
+}
+constexpr variance_scaling variance_scaling_of(const init::LecunUniform&) {
+  return {1.0, variance_scaling::fan_mode::in, variance_scaling::sampling::uniform};
+}
+inline variance_scaling variance_scaling_of(const init::VarianceScaling& config) {
+  using fan_mode = variance_scaling::fan_mode;
+  using sampling = variance_scaling::sampling;
+  variance_scaling result{config.scale};
+  if (config.mode == "fan_in") result.mode = fan_mode::in;
+  else if (config.mode == "fan_out") result.mode = fan_mode::out;
+  else if (config.mode == "fan_avg") result.mode = fan_mode::average;
+  else
+    throw std::invalid_argument(fmt::format(
+        "strata: initializer VarianceScaling: mode must be \"fan_in\", \"fan_out\" or \"fan_avg\", got \"{}\"", config.mode));
+  // Keras 2 and TF.js call the truncated normal "normal".
+  if (config.distribution == "truncated_normal" || config.distribution == "normal") result.distribution = sampling::truncated_normal;
+  else if (config.distribution == "untruncated_normal") result.distribution = sampling::untruncated_normal;
+  else if (config.distribution == "uniform") result.distribution = sampling::uniform;
+  else
+    throw std::invalid_argument(fmt::format("strata: initializer VarianceScaling: distribution must be "
+                                            "\"truncated_normal\", \"normal\", \"untruncated_normal\" or \"uniform\", "
+                                            "got \"{}\"",
+                                            config.distribution));
+  if (!std::isfinite(config.scale) || config.scale <= 0)
+    throw std::invalid_argument(
+        fmt::format("strata: initializer VarianceScaling: scale must be a positive number, got {}", config.scale));
+  return result;
+}
 
 template <class Config>
 concept variance_scaling_config = requires(const Config& config) {
@@ -306,12 +355,18 @@ void fill(const init::RandomUniform& config, T* out, const weight_extents& weigh
 template <variance_scaling_config Config, class T>
 void fill(const Config& config, T* out, const weight_extents& weight, std::uint64_t seed) {
   const variance_scaling preset = variance_scaling_of(config);
+  using fan_mode = variance_scaling::fan_mode;
+  using sampling = variance_scaling::sampling;
+  const double chosen_fan = preset.mode == fan_mode::in    ? weight.fans.in
+                            : preset.mode == fan_mode::out ? weight.fans.out
+                                                           : (weight.fans.in + weight.fans.out) / 2;
   // as Keras: at least 1, so that a weight with no elements divides by no 0
-  const double fan = std::max(1.0, preset.fan_average ? (weight.fans.in + weight.fans.out) / 2 : weight.fans.in);
-  const double variance = preset.scale / fan;
-  if (preset.uniform) {
+  const double variance = preset.scale / std::max(1.0, chosen_fan);
+  if (preset.distribution == sampling::uniform) {
     const double limit = std::sqrt(3.0 * variance);  // uniform on ±limit has variance limit²/3
     fill_uniform(out, weight.count, seed, -limit, limit);
+  } else if (preset.distribution == sampling::untruncated_normal) {
+    fill_normal(out, weight.count, seed, 0.0, std::sqrt(variance));
   } else {
     fill_truncated_normal(out, weight.count, seed, 0.0, std::sqrt(variance) / truncated_normal_stddev_ratio);
   }
@@ -380,17 +435,17 @@ void initialize(tensor<T, S>& weight, const initializer& init, std::uint64_t fal
 namespace detail {
 
 template <std::size_t... I>
-constexpr std::array<initializer, sizeof...(I)> every_initializer(std::index_sequence<I...>) {
+std::array<initializer, sizeof...(I)> every_initializer(std::index_sequence<I...>) {
   return {initializer(std::in_place_index<I>)...};
 }
 
 /// One default-configured initializer of each kind, in the variant's order.
-inline constexpr std::array<initializer, std::variant_size_v<initializer>> default_initializers =
+inline const std::array<initializer, std::variant_size_v<initializer>> default_initializers =
     every_initializer(std::make_index_sequence<std::variant_size_v<initializer>>{});
 
 /// Other names Keras 3 accepts (keras/src/initializers/__init__.py); "OrthogonalInitializer" is
 /// the class name some Keras 3 versions write.
-inline constexpr std::array<std::pair<std::string_view, initializer>, 6> initializer_aliases{{
+inline const std::array<std::pair<std::string_view, initializer>, 6> initializer_aliases{{
     {"uniform", init::RandomUniform{}},
     {"normal", init::RandomNormal{}},
     {"one", init::Ones{}},
@@ -427,6 +482,13 @@ inline void read_field(std::string_view initializer, const char* field, const nl
     throw std::invalid_argument(fmt::format("strata: initializer {}: config field \"{}\" must be a number, got {}",
                                             initializer, field, describe_json(value)));
   out = value.get<double>();
+}
+
+inline void read_field(std::string_view initializer, const char* field, const nlohmann::json& value, std::string& out) {
+  if (!value.is_string())
+    throw std::invalid_argument(fmt::format("strata: initializer {}: config field \"{}\" must be a string, got {}",
+                                            initializer, field, describe_json(value)));
+  out = value.get<std::string>();
 }
 
 inline void read_field(std::string_view initializer, const char* field, const nlohmann::json& value,

@@ -283,6 +283,46 @@ inline std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b) {
   return z ^ (z >> 31);
 }
 
+/// While a model is built from a file, the number of values its weights may hold (the file's
+/// own count, and what is left of it): a config asking for more, corrupt or hostile, fails before
+/// the memory is allocated. Unset otherwise.
+struct weight_allowance {
+  index total = 0;
+  index left = 0;
+};
+inline thread_local std::optional<weight_allowance> weight_budget;
+
+/// Sets `weight_budget` to `values` for a scope.
+class weight_budget_scope {
+ public:
+  explicit weight_budget_scope(index values)
+      : previous_(std::exchange(weight_budget, weight_allowance{values, values})) {}
+  weight_budget_scope(const weight_budget_scope&) = delete;
+  weight_budget_scope& operator=(const weight_budget_scope&) = delete;
+  ~weight_budget_scope() { weight_budget = previous_; }
+
+ private:
+  std::optional<weight_allowance> previous_;
+};
+
+/// Takes a present weight's values from what is left of the budget. An absent weight (not saved,
+/// but allocated) must only fit the file's total.
+template <std::size_t Rank>
+void charge_weight_budget(const std::string& name, const extents<Rank>& dims, bool present) {
+  if (!weight_budget) return;
+  const index limit = present ? weight_budget->left : weight_budget->total;
+  index count = 1;
+  for (index d : dims) {
+    if (d > 0 && count > limit / d) count = limit + 1;  // past the limit: stop multiplying
+    else count *= d;
+  }
+  if (count > limit)
+    throw shape_error(fmt::format("strata: weight '{}' of shape {} would hold more values than the file's weights "
+                                  "{} ({}); the config does not match the weights",
+                                  name, format_dims(dims), present ? "have left" : "have together", limit));
+  if (present) weight_budget->left -= count;
+}
+
 /// Creates the storage for `specs`; with `initialized`, each weight is drawn from its
 /// initializer with a seed mixing `seed` and the weight's index, else it stays zero.
 template <scalar T, class Specs>
@@ -291,8 +331,11 @@ storage_t<T, Specs> make_storage(const Specs& specs, std::uint64_t seed, bool in
   auto make = [&](auto& self, const auto& spec) {
     using spec_type = std::remove_cvref_t<decltype(spec)>;
     if constexpr (is_tuple<spec_type>::value) {
-      return std::apply([&](const auto&... inner) { return std::make_tuple(self(self, inner)...); }, spec);
+      // Braces evaluate in order, so weights draw their seeds in declaration order on every compiler.
+      return std::apply(
+          [&](const auto&... inner) { return std::tuple<decltype(self(self, inner))...>{self(self, inner)...}; }, spec);
     } else {
+      charge_weight_budget(spec.name, spec.dims, spec.present && initialized);  // a probe only checks
       storage_t<T, spec_type> slot{spec.name, tensor<T, typename spec_type::shape_type>(spec.dims),
                                    tensor<T, typename spec_type::shape_type>(spec.dims), spec.present, spec.frozen};
       const std::uint64_t weight_seed = mix_seed(seed, ++counter);

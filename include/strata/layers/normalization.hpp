@@ -28,11 +28,16 @@ void require_last_axis(const Layer& layer, std::size_t rank) {
                                             Layer::class_name, layer.axis));
 }
 
-template <shape_type In>
-struct normalization_needs_static_features {
-  static_assert(In::last != dyn, "strata: BatchNormalization needs a static last extent (features; shape above)");
-  static constexpr bool value = In::last != dyn;
-};
+/// `e` seen as rows of features (every axis but the last folded into the first), whatever of its
+/// extents are dyn.
+template <node_operand E>
+auto feature_rows(E&& e) {
+  using node = node_of<scalar_of<E>, E>;
+  using in = typename node::shape_type;
+  node rows = as_node(std::forward<E>(e));
+  const index features = rows.dims()[in::rank - 1];
+  return reshape_node<shape<dyn, in::last>, node>(std::move(rows), {dyn, features});
+}
 
 }  // namespace detail
 
@@ -87,12 +92,10 @@ struct BatchNormalization {
 
   template <class X>
   auto call(X x, auto gamma, auto beta, auto moving_mean, auto moving_variance, const call_context& context) const {
-    using in = typename X::shape_type;
-    static_assert(detail::normalization_needs_static_features<in>::value);
     // Every axis but the last is reduced: seen as rows of features, it is axis 0.
-    const auto batch_mean = mean(reshape<dyn, in::last>(x), ::strata::axis<0>);
+    const auto batch_mean = mean(detail::feature_rows(x), ::strata::axis<0>);
     const auto centered = x - batch_mean;
-    const auto batch_variance = mean(square(reshape<dyn, in::last>(centered)), ::strata::axis<0>);
+    const auto batch_variance = mean(square(detail::feature_rows(centered)), ::strata::axis<0>);
     // A frozen BatchNormalization runs in inference mode even while the model trains, as in
     // Keras: its moving statistics stay as they are.
     const bool training = context.training && trainable;

@@ -17,16 +17,6 @@ namespace strata {
 
 namespace detail {
 
-template <shape_type In>
-struct flatten_needs_static_features {
-  static constexpr bool value = [] {
-    for (std::size_t i = 1; i < In::rank; ++i)
-      if (In::dims[i] == dyn) return false;
-    return true;
-  }();
-  static_assert(value, "strata: Flatten needs static extents after the batch axis (the input shape above)");
-};
-
 template <shape_type In, shape_type Target>
 struct reshape_layer_must_keep_element_count {
   static constexpr bool value = [] {
@@ -67,10 +57,14 @@ constexpr auto reshape_layer_target() {
   return dims;
 }
 
+/// The extent Flatten gives the features: static when every extent after the batch axis is.
 template <shape_type In>
 constexpr index flattened_features() {
   index count = 1;
-  for (std::size_t i = 1; i < In::rank; ++i) count *= In::dims[i];
+  for (std::size_t i = 1; i < In::rank; ++i) {
+    if (In::dims[i] == dyn) return dyn;
+    count *= In::dims[i];
+  }
   return count;
 }
 
@@ -82,8 +76,16 @@ struct Flatten {
   template <class X>
   auto call(X x) const {
     using in = typename X::shape_type;
-    static_assert(detail::flatten_needs_static_features<in>::value);
-    return reshape<in::dims[0], detail::flattened_features<in>()>(std::move(x));
+    if (data_format != "channels_last")
+      throw std::invalid_argument(fmt::format(
+          "strata: Flatten supports data_format \"channels_last\" only, found \"{}\"", data_format));
+    // The extents after the batch axis may be dyn (a model loaded at run time), so the target's
+    // are taken from the input as it arrives.
+    const extents<in::rank> input_dims = x.dims();
+    index features = 1;
+    for (std::size_t i = 1; i < in::rank; ++i) features *= input_dims[i];
+    using target = shape<in::dims[0], detail::flattened_features<in>()>;
+    return reshape_node<target, X>(std::move(x), {input_dims[0], features});
   }
 };
 

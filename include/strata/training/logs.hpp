@@ -67,7 +67,9 @@ struct history {
     train_seconds.push_back(train_time);
     epoch_seconds.push_back(epoch_time);
     for (const auto& [name, value] : epoch_logs.entries()) {
-      auto found = std::find_if(values.begin(), values.end(), [&](const auto& entry) { return entry.first == name; });
+      // `&name = name`: clang 14 cannot capture a structured binding itself.
+      auto found =
+          std::find_if(values.begin(), values.end(), [&, &name = name](const auto& entry) { return entry.first == name; });
       if (found == values.end()) {
         values.emplace_back(name, std::vector<double>{});
         found = values.end() - 1;

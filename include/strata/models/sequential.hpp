@@ -18,6 +18,8 @@
 #include <array>
 #include <cstdint>
 #include <cstdio>
+#include <filesystem>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <span>
@@ -35,6 +37,8 @@
 #include "strata/autodiff/value_and_grad.hpp"
 #include "strata/eval/evaluate.hpp"
 #include "strata/layers/layer.hpp"
+#include "strata/models/summary.hpp"
+#include "strata/serialization/saving.hpp"
 #include "strata/training/fit.hpp"
 
 namespace strata {
@@ -219,6 +223,10 @@ inline std::string in_layer(std::size_t position, const std::string& name, const
                             std::string_view what) {
   constexpr std::string_view prefix = "strata: ";
   if (what.starts_with(prefix)) what.remove_prefix(prefix.size());
+  // A run-time model runs each layer as a one-layer model (models/dynamic.hpp), which names it
+  // as layer 0 first: that inner name gives way to the outer one.
+  const std::string inner = fmt::format("layer 0 '{}' ({}): ", name, class_name);
+  if (what.starts_with(inner)) what.remove_prefix(inner.size());
   return fmt::format("strata: layer {} '{}' ({}): {}", position, name, class_name, what);
 }
 
@@ -236,16 +244,84 @@ decltype(auto) naming_layer(std::size_t position, const std::string& name, const
   }
 }
 
-/// 1234567 → "1,234,567", as Keras prints parameter counts.
-inline std::string group_thousands(index value) {
-  // appended, not inserted: g++ 12 -O3 sees a false -Warray-bounds in string::insert here
-  const std::string digits = fmt::format("{}", value);
-  std::string grouped;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i > 0 && digits[i - 1] != '-' && (digits.size() - i) % 3 == 0) grouped += ',';
-    grouped += digits[i];
+/// The input extents a saved config gives (`batch_input_shape` or `batch_shape`; null, or a
+/// missing entry, is `dyn`). Bounded, so that a corrupt file cannot make a model allocate
+/// without limit: each extent at most 2^24, and so is one example's value count.
+inline std::vector<index> saved_input_extents(const nlohmann::json& batch_shape, std::string_view where) {
+  if (!batch_shape.is_array() || batch_shape.empty() || batch_shape.size() > 8)
+    throw std::invalid_argument(fmt::format("strata: {}: expected a list of 1 to 8 extents (null for any), found {}",
+                                            where, batch_shape.dump().substr(0, 200)));
+  constexpr index max_extent = index{1} << 24;
+  std::vector<index> dims;
+  index example = 1;
+  for (std::size_t i = 0; i < batch_shape.size(); ++i) {
+    const nlohmann::json& extent = batch_shape[i];
+    if (extent.is_null()) {
+      dims.push_back(dyn);
+      continue;
+    }
+    if (!extent.is_number_integer() || extent.get<std::int64_t>() < 0 || extent.get<std::int64_t>() > max_extent)
+      throw std::invalid_argument(fmt::format(
+          "strata: {}: axis {} must be null or a whole number from 0 to 2^24, found {}", where, i, extent.dump()));
+    dims.push_back(static_cast<index>(extent.get<std::int64_t>()));
+    if (i > 0) example *= std::max<index>(dims.back(), 1);
+    if (example > max_extent)
+      throw std::invalid_argument(fmt::format("strata: {}: one example of shape {} holds more than 2^24 values", where,
+                                              batch_shape.dump()));
   }
-  return grouped;
+  return dims;
+}
+
+/// The same, checked against the static shape `Shape`: the same rank, and equal extents where
+/// the type's are static (a null in the file keeps the type's).
+template <shape_type Shape>
+extents<Shape::rank> saved_input_dims(const nlohmann::json& batch_shape, std::string_view where) {
+  const std::vector<index> saved = saved_input_extents(batch_shape, where);
+  if (saved.size() != Shape::rank)
+    throw shape_error(fmt::format("strata: {}: the file's input shape {} has rank {}, the type's {} has rank {}",
+                                  where, format_dims(saved), saved.size(), format_dims(Shape::dims), Shape::rank));
+  extents<Shape::rank> dims = Shape::dims;
+  for (std::size_t i = 0; i < Shape::rank; ++i) {
+    if (saved[i] == dyn) continue;
+    if (Shape::dims[i] != dyn && Shape::dims[i] != saved[i])
+      throw shape_error(fmt::format("strata: {}: the input shape is {} in the file, the type says {}", where,
+                                    format_dims(saved), format_dims(Shape::dims)));
+    dims[i] = saved[i];
+  }
+  return dims;
+}
+
+/// The input shape a saved layer config carries, if any (Keras 2 and TF.js: batch_input_shape;
+/// Keras 3: batch_shape).
+inline const nlohmann::json* saved_batch_shape(const nlohmann::json& config) {
+  for (const char* key : {"batch_input_shape", "batch_shape"})
+    if (const auto found = config.find(key); found != config.end() && !found->is_null()) return &*found;
+  return nullptr;
+}
+
+/// The `layers` of a saved Sequential config (a list under "layers", or the list itself as
+/// Keras 1 wrote it), each checked to be `{"class_name": string, "config": object}`.
+inline const nlohmann::json& saved_layers(const nlohmann::json& config) {
+  const nlohmann::json* layers = &config;
+  if (config.is_object()) {
+    const auto found = config.find("layers");
+    if (found == config.end())
+      throw std::invalid_argument("strata: a Sequential config needs a \"layers\" list, found none");
+    layers = &*found;
+  }
+  if (!layers->is_array())
+    throw std::invalid_argument(fmt::format("strata: a Sequential config's \"layers\" must be a list, found {}",
+                                            layers->type_name()));
+  for (std::size_t i = 0; i < layers->size(); ++i) {
+    const nlohmann::json& entry = (*layers)[i];
+    const bool ok = entry.is_object() && entry.contains("class_name") && entry["class_name"].is_string() &&
+                    entry.contains("config") && entry["config"].is_object();
+    if (!ok)
+      throw std::invalid_argument(fmt::format(
+          "strata: layers[{}] of the Sequential config must be {{\"class_name\": string, \"config\": object}}, found {}",
+          i, entry.dump().substr(0, 200)));
+  }
+  return *layers;
 }
 
 }  // namespace detail
@@ -295,8 +371,16 @@ class Sequential {
     state_ = std::move(fresh);
   }
 
+  /// Keras' class name of the model, as saved in model.json.
+  static constexpr const char* class_name = "Sequential";
+
   /// The model's name, as Keras names a Sequential model.
   [[nodiscard]] std::string name() const { return "sequential"; }
+
+  /// The input extents the model was built for (`dyn` where unknown, such as the batch size).
+  [[nodiscard]] const extents<input_shape::rank>& input_dims() const { return state_->input.dims; }
+  /// The output extents as far as they are known before data arrives.
+  [[nodiscard]] const extents<output_shape::rank>& output_dims() const { return stage<layer_count - 1>().output_dims; }
 
   /// The layer at `Position` (its config; read only, since the weights were built from it) and
   /// its stored weights. A moved-from model has none of these.
@@ -334,6 +418,13 @@ class Sequential {
   /// Predicts: the output for `x` in inference mode, as a new tensor.
   [[nodiscard]] output_tensor operator()(const input_tensor& x) { return forward(x); }
   [[nodiscard]] output_tensor predict(const input_tensor& x) { return forward(x); }
+
+  /// Saves the model in the TensorFlow.js layers-model format (strata::save): model.json and
+  /// weight shards in folder `dir`, written atomically.
+  void save(const std::filesystem::path& dir) const { strata::save(*this, dir); }
+  /// Reads the weights saved in folder `dir` (by strata or TF.js), checked against this model
+  /// (strata::load_weights); a bad file changes nothing.
+  void load_weights(const std::filesystem::path& dir) { strata::load_weights(*this, dir); }
 
   /// Trains the model (strata::fit, training/fit.hpp): Keras' `model.fit(x, y, ...)`, with the
   /// loss and optimizer given here rather than to compile. A trailing validation_data{x, y} is
@@ -394,9 +485,6 @@ class Sequential {
   }
 
   /// Parameter counts: all, trainable, non-trainable (as summary() prints them).
-  struct parameter_counts {
-    index total = 0, trainable = 0, non_trainable = 0;
-  };
   [[nodiscard]] parameter_counts count_params() const {
     parameter_counts counts;
     for_each_variable([&](const std::string&, const auto& value, bool trainable) {
@@ -408,36 +496,15 @@ class Sequential {
 
   /// Keras' model summary: one row per layer (name, type, output shape, parameters) and totals.
   [[nodiscard]] std::string summary_string() const {
-    struct row {
-      std::string layer, shape, params;
-    };
-    std::vector<row> rows;
+    std::vector<detail::summary_row> rows;
     each_stage([&](auto& st) {
       index params = 0;
       detail::for_each_slot(st.weights, [&](const auto& slot) {
         if (slot.present) params += slot.value.size();
       });
-      rows.push_back({fmt::format("{} ({})", st.name, st.layer.class_name), format_dims(st.output_dims),
-                      detail::group_thousands(params)});
+      rows.push_back({fmt::format("{} ({})", st.name, st.layer.class_name), format_dims(st.output_dims), params});
     });
-    std::size_t layer_width = 28, shape_width = 25, params_width = 10;
-    for (const row& r : rows) {
-      layer_width = std::max(layer_width, r.layer.size() + 1);
-      shape_width = std::max(shape_width, r.shape.size() + 1);
-      params_width = std::max(params_width, r.params.size());
-    }
-    const std::size_t width = 1 + layer_width + 1 + shape_width + 1 + params_width;
-    const parameter_counts counts = count_params();
-    std::string text = fmt::format("Model: \"{}\"\n{}\n", name(), std::string(width, '_'));
-    text += fmt::format(" {:<{}} {:<{}} {:<{}}\n{}\n", "Layer (type)", layer_width, "Output Shape", shape_width,
-                        "Param #", params_width, std::string(width, '='));
-    for (const row& r : rows)
-      text += fmt::format(" {:<{}} {:<{}} {:<{}}\n", r.layer, layer_width, r.shape, shape_width, r.params, params_width);
-    text += fmt::format("{}\nTotal params: {}\nTrainable params: {}\nNon-trainable params: {}\n{}\n",
-                        std::string(width, '='), detail::group_thousands(counts.total),
-                        detail::group_thousands(counts.trainable), detail::group_thousands(counts.non_trainable),
-                        std::string(width, '_'));
-    return text;
+    return detail::summary_table(name(), rows, count_params());
   }
 
   /// Prints `summary_string()` to standard output.
@@ -458,6 +525,34 @@ class Sequential {
       layers.push_back({{"class_name", st.layer.class_name}, {"config", std::move(config)}});
     });
     return {{"name", name()}, {"layers", std::move(layers)}};
+  }
+
+  /// Keras' `Sequential.from_config`: the model whose layers are read from `config` (as
+  /// get_config writes it, or as Keras and TF.js do: an InputLayer first, `batch_shape`, the
+  /// variants strata::from_config accepts), checked against this type: the layer count, each
+  /// layer's class name, and the input shape. Errors name the layer and what was expected.
+  /// The weights are drawn anew; strata::load reads them from the file too.
+  [[nodiscard]] static Sequential from_config(const nlohmann::json& config) {
+    const nlohmann::json& saved = detail::saved_layers(config);
+    std::size_t first = 0;
+    const nlohmann::json* batch_shape = nullptr;
+    if (!saved.empty() && saved[0]["class_name"] == "InputLayer") {  // Keras writes the input as a layer
+      batch_shape = detail::saved_batch_shape(saved[0]["config"]);
+      first = 1;
+    }
+    if (saved.size() - first != layer_count) {
+      std::string found;
+      for (std::size_t i = first; i < saved.size(); ++i)
+        found += fmt::format("{}{}", i > first ? ", " : "", saved[i]["class_name"].get<std::string>());
+      throw std::invalid_argument(fmt::format("strata: the saved Sequential has {} layers ({}), the type has {} ({})",
+                                              saved.size() - first, found, layer_count,
+                                              fmt::join(std::initializer_list<std::string_view>{Layers::class_name...}, ", ")));
+    }
+    if (batch_shape == nullptr && layer_count > 0) batch_shape = detail::saved_batch_shape(saved[first]["config"]);
+    InputSpec input{};
+    if (batch_shape != nullptr) input.dims = detail::saved_input_dims<input_shape>(*batch_shape, "the input shape");
+    auto layers = layers_from_config(saved, first, std::index_sequence_for<Layers...>{});
+    return std::apply([&](auto&... each) { return Sequential(std::move(input), std::move(each)...); }, layers);
   }
 
  private:
@@ -509,6 +604,22 @@ class Sequential {
     each_stage(
         [&](const auto& st) { detail::for_each_slot(st.weights, [&](const auto& slot) { visit(slot, st.layer.trainable); }); });
   }
+  template <std::size_t... I>
+  static std::tuple<Layers...> layers_from_config(const nlohmann::json& saved, std::size_t first,
+                                                  std::index_sequence<I...>) {
+    return std::tuple<Layers...>{layer_from_config<Layers>(saved[first + I], I)...};  // braces: in order
+  }
+  template <class Layer>
+  static Layer layer_from_config(const nlohmann::json& entry, std::size_t position) {
+    const nlohmann::json& config = entry["config"];
+    const auto name = config.find("name");
+    const std::string shown = name != config.end() && name->is_string() ? name->get<std::string>() : "";
+    if (entry["class_name"] != Layer::class_name)
+      throw std::invalid_argument(fmt::format("strata: layer {} '{}': expected class {} (the model's type), found {}",
+                                              position, shown, Layer::class_name, entry["class_name"].dump()));
+    return detail::naming_layer(position, shown, Layer::class_name, [&] { return Layer::from_config(config); });
+  }
+
   template <std::size_t... I>
   std::tuple<Layers...> layers(std::index_sequence<I...>) const {
     return std::tuple<Layers...>(stage<I>().layer...);

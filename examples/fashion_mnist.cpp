@@ -1,7 +1,9 @@
 // Fashion-MNIST with a multilayer perceptron (784-256-128-10): load the real data, train with Adam,
-// report test accuracy and a confusion matrix, and save a checkpoint.
+// report test accuracy and a confusion matrix, save a checkpoint, and save the model in the
+// TensorFlow.js layers-model format (a folder that TF.js, strata-summary and strata-predict read).
 //
 //     fashion_mnist [--epochs 10] [--batch-size 128] [--limit N] [--threads 2] [--out fashion_mnist.ckpt]
+//                   [--save fashion_mnist_model]
 //
 // --limit N trains and tests on the first N images of each split (a quick run). The last line
 // printed is a JSON summary (time per epoch, accuracy per epoch, time to 88%) that
@@ -29,6 +31,7 @@ struct arguments {
   std::optional<st::index> limit;
   int threads = 2;
   std::string out = "fashion_mnist.ckpt";
+  std::string save = "fashion_mnist_model";
   std::string data = std::string(st::datasets::fashion_mnist::default_directory);
 };
 
@@ -43,6 +46,7 @@ arguments parse(int argc, char** argv) {
     else if (name == "--limit") parsed.limit = std::stol(value);
     else if (name == "--threads") parsed.threads = std::stoi(value);
     else if (name == "--out") parsed.out = value;
+    else if (name == "--save") parsed.save = value;
     else if (name == "--data") parsed.data = value;
     else throw std::invalid_argument(fmt::format("unknown option {}", name));
   }
@@ -95,6 +99,8 @@ int main(int argc, char** argv) try {
 
   st::save_checkpoint(args.out, model, adam);
   fmt::print("\nSaved the weights and the optimizer's state to {}\n", args.out);
+  model.save(args.save);
+  fmt::print("Saved the model for TensorFlow.js to {}/ (try: strata-summary {})\n", args.save, args.save);
 
   // When did the test accuracy first reach 88%? (cumulative training time, validation excluded)
   double elapsed = 0;

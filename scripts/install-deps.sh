@@ -3,8 +3,12 @@
 # Does nothing when they are all installed already.
 set -euo pipefail
 
+# Usage: scripts/install-deps.sh [--fuzz]   (--fuzz: also clang and libFuzzer, for scripts/run-fuzz.sh)
 packages=(g++ cmake ninja-build libeigen3-dev libboost-dev libfmt-dev catch2
           nlohmann-json3-dev libbenchmark-dev zlib1g-dev dataset-fashion-mnist)
+if [[ "${1:-}" == "--fuzz" ]]; then
+  packages+=(clang libclang-rt-14-dev)
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: not a Debian-based system; install these yourself: ${packages[*]}" >&2
@@ -17,6 +21,13 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
+# Node.js and npm run the TensorFlow.js interop tests. Checked as commands, not packages: a
+# machine may have them from elsewhere (NodeSource's nodejs bundles npm, which Debian's npm
+# package would conflict with).
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  missing+=(nodejs npm)
+  packages+=(nodejs npm)
+fi
 if ((${#missing[@]} == 0)); then
   exit 0
 fi

@@ -58,7 +58,8 @@ std::vector<st::initializer> every_kind_of_initializer() {
           init::HeNormal{.seed = 9},
           init::LecunNormal{.seed = 10},
           init::LecunUniform{.seed = 11},
-          init::Orthogonal{.gain = 3.0, .seed = 12}};
+          init::Orthogonal{.gain = 3.0, .seed = 12},
+          init::VarianceScaling{.scale = 0.5, .mode = "fan_avg", .distribution = "uniform", .seed = 13}};
 }
 
 /// The message of the std::invalid_argument that `action` throws; "" if it throws none.
@@ -125,6 +126,8 @@ TEST_CASE("init: random initializers draw within Keras' bounds, with its mean an
       truncated(init::he_normal, 0.0, std::sqrt(2.0 / 256)),
       uniform(init::lecun_uniform, std::sqrt(3.0 / 256)),
       truncated(init::lecun_normal, 0.0, std::sqrt(1.0 / 256)),
+      uniform(init::VarianceScaling{.scale = 2.0, .mode = "fan_out", .distribution = "uniform"}, std::sqrt(6.0 / 512)),
+      truncated(init::VarianceScaling{.mode = "fan_avg", .distribution = "normal"}, 0.0, std::sqrt(1.0 / 384)),
   };
   for (const expectation& expected : expectations) {
     INFO(st::class_name_of(expected.init));
@@ -137,6 +140,24 @@ TEST_CASE("init: random initializers draw within Keras' bounds, with its mean an
     CHECK(m.stddev == Approx(expected.stddev).epsilon(0.02));
   }
 
+  SECTION("VarianceScaling's untruncated normal has no bounds, and its presets draw as the named ones") {
+    const auto m = sample_moments(
+        initialized<matrix>({256, 512}, init::VarianceScaling{.scale = 0.5, .distribution = "untruncated_normal"}, 17));
+    CHECK(m.stddev == Approx(std::sqrt(0.5 / 256)).epsilon(0.02));
+    CHECK(m.max > 4 * std::sqrt(0.5 / 256));
+    const auto general = initialized<matrix>(
+        {8, 4}, init::VarianceScaling{.mode = "fan_avg", .distribution = "uniform", .seed = 9}, 1);
+    const auto named = initialized<matrix>({8, 4}, init::GlorotUniform{.seed = 9}, 1);
+    CHECK(std::equal(general.begin(), general.end(), named.begin()));
+  }
+  SECTION("VarianceScaling rejects a mode, distribution or scale Keras has not") {
+    CHECK_THROWS_WITH(initialized<matrix>({2, 2}, init::VarianceScaling{.mode = "fan_sum"}, 1),
+                      Catch::Contains("VarianceScaling: mode must be \"fan_in\", \"fan_out\" or \"fan_avg\", got \"fan_sum\""));
+    CHECK_THROWS_WITH(initialized<matrix>({2, 2}, init::VarianceScaling{.distribution = "cauchy"}, 1),
+                      Catch::Contains("distribution must be"));
+    CHECK_THROWS_WITH(initialized<matrix>({2, 2}, init::VarianceScaling{.scale = -1}, 1),
+                      Catch::Contains("scale must be a positive number"));
+  }
   SECTION("RandomNormal has no bounds") {
     const auto m = sample_moments(initialized<matrix>({256, 512}, init::RandomNormal{.mean = 1.0, .stddev = 0.5}, 17));
     CHECK(m.mean == Approx(1.0).margin(0.01));
@@ -220,7 +241,7 @@ TEST_CASE("init: a seed fixes the values; an unset seed uses the fallback seed",
 TEST_CASE("init: class_name_of gives Keras' class name", "[initializers]") {
   const std::vector<std::string> expected{
       "Zeros",        "Ones",      "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "GlorotUniform",
-      "GlorotNormal", "HeUniform", "HeNormal", "LecunNormal",  "LecunUniform",  "Orthogonal"};
+      "GlorotNormal", "HeUniform", "HeNormal", "LecunNormal",  "LecunUniform",  "Orthogonal", "VarianceScaling"};
   const auto all = every_kind_of_initializer();
   REQUIRE(all.size() == expected.size());
   for (std::size_t i = 0; i < all.size(); ++i) CHECK(st::class_name_of(all[i]) == expected[i]);
@@ -249,6 +270,13 @@ TEST_CASE("init: the JSON of every initializer reads back to an equal config", "
   CHECK(j["config"] == json{{"gain", 1.0}, {"seed", nullptr}});
   st::to_json(j, init::zeros);
   CHECK(j == json::parse(R"({"class_name": "Zeros", "config": {}})"));
+  // TF.js writes glorotUniform this way
+  CHECK(json::parse(R"({"class_name": "VarianceScaling",
+                        "config": {"scale": 1, "mode": "fan_avg", "distribution": "uniform", "seed": 9}})")
+            .get<st::initializer>() ==
+        st::initializer(init::VarianceScaling{.mode = "fan_avg", .distribution = "uniform", .seed = 9}));
+  CHECK_THROWS_WITH(json::parse(R"({"class_name": "VarianceScaling", "config": {"mode": 2}})").get<st::initializer>(),
+                    Catch::Contains("\"mode\" must be a string"));
 }
 
 TEST_CASE("init: the JSON is Keras' own", "[initializers][json]") {

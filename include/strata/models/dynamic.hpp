@@ -12,7 +12,7 @@
 /// It is not a second implementation: each layer is the same layer type inside a one-layer
 /// strata::Sequential whose extents are all `dyn` (Dense<> rather than Dense<64>), behind a
 /// small virtual interface, so predictions equal the static model's. A layer is instantiated
-/// for inputs of rank 2 to 4 (within its input_requirements); its extents are checked when the
+/// for inputs of rank 2 and 3 (within its input_requirements); its extents are checked when the
 /// model is built and when data arrives.
 
 #include <cmath>
@@ -170,8 +170,9 @@ class layer_registry {
   void add() {
     constexpr input_requirements needs = detail::requirements_of<Layer>();
     constexpr std::size_t lowest = std::max<std::size_t>(2, needs.min_rank);
-    constexpr std::size_t highest = std::min<std::size_t>(4, needs.max_rank);
-    static_assert(lowest <= highest, "strata: a registered layer must take an input of some rank from 2 to 4");
+    // Rank 4 (images) waits for convolutions; each rank compiles the layer once more.
+    constexpr std::size_t highest = std::min<std::size_t>(3, needs.max_rank);
+    static_assert(lowest <= highest, "strata: a registered layer must take an input of rank 2 or 3");
     factories_[Layer::class_name] = [](const nlohmann::json& config, const std::vector<index>& input_dims) {
       Layer layer = Layer::from_config(config);
       return make<Layer, lowest>(std::move(layer), input_dims, std::make_index_sequence<highest - lowest + 1>{});

@@ -15,6 +15,7 @@
 /// unique one, `scaled_exponential`, `scaled_exponential_1`, ...) and `trainable` (false freezes
 /// its weights), and a `class_name` (the Keras class name, here "ScaledExponential").
 
+#include <atomic>
 #include <cctype>
 #include <cmath>
 #include <cstdint>
@@ -35,6 +36,30 @@
 #include "strata/core/warning.hpp"
 
 namespace strata {
+
+/// The base of the symbolic tensors of the functional API (models/functional.hpp): a layer applied
+/// to one gives a graph node rather than a value. A model input (`strata::Input<...>`) is one too.
+struct symbolic_tag {};
+template <class X>
+concept symbolic_tensor = std::is_base_of_v<symbolic_tag, std::remove_cvref_t<X>> ||
+                          requires { requires std::remove_cvref_t<X>::symbolic_input; };
+
+namespace detail {
+
+/// Which layer object a layer is, for the functional API: a new layer gets a new identity and a
+/// copy keeps it, so a layer applied twice (`auto shared = Dense<8>{}; shared(a); shared(b);`)
+/// shares its weights, as a Python object would. Equal for every layer as far as == goes.
+struct layer_identity {
+  std::uint64_t value = next();
+
+  static std::uint64_t next() {
+    static std::atomic<std::uint64_t> counter{0};
+    return ++counter;
+  }
+  friend constexpr bool operator==(const layer_identity&, const layer_identity&) { return true; }
+};
+
+}  // namespace detail
 
 /// The Keras dtype name of a scalar type.
 template <class T>
@@ -258,11 +283,18 @@ struct adl_serializer<Layer, void> {
 
 /// Declares a layer's config: its Keras class name, then its fields `(type, name, default)...`
 /// (see the file comment). Adds the base fields `name` and `trainable`, `class_name`,
-/// `get_config()` and `from_config(json)`.
+/// `get_config()` and `from_config(json)`, and `layer(inputs...)` on the functional API's symbolic
+/// tensors.
 #define STRATA_CONFIG(type, ...)                                                                 \
   STRATA_REFLECT(type __VA_OPT__(, ) __VA_ARGS__);                                               \
   std::string name{};                                                                            \
   bool trainable = true;                                                                         \
+  ::strata::detail::layer_identity identity{};                                                   \
+  template <class... Inputs>                                                                     \
+    requires(sizeof...(Inputs) > 0 && (::strata::symbolic_tensor<Inputs> && ...))               \
+  [[nodiscard]] auto operator()(const Inputs&... inputs) const {                                 \
+    return apply_layer(*this, inputs...);                                                        \
+  }                                                                                              \
   static constexpr const char* class_name = #type;                                               \
   [[nodiscard]] ::nlohmann::json get_config() const { return ::strata::get_config(*this); }      \
   static type from_config(const ::nlohmann::json& config) { return ::strata::from_config<type>(config); }

@@ -26,6 +26,7 @@
 ///   expression (`std::move`), which then owns it; an lvalue is held by reference.
 /// - Nobody writes a backward pass: gradients come from the expression `call` returns.
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <functional>
@@ -361,19 +362,30 @@ auto call_argument(Slot& slot) {
 
 }  // namespace detail
 
-/// Calls `layer.call` with an input `x`, its call arguments (a tuple, as `build` returned them,
-/// turned into expressions and state references) and the context, if `call` takes one.
+/// Calls `layer.call` with its inputs (a tuple: one for most layers, several for a merge), its call
+/// arguments (a tuple, as `build` returned them, turned into expressions and state references)
+/// and the context, if `call` takes one.
+template <class Layer, class Inputs, class Arguments>
+auto call_with_inputs(const Layer& layer, Inputs&& inputs, Arguments&& arguments, const call_context& context) {
+  return std::apply(
+      [&](auto&&... x) {
+        return std::apply(
+            [&](auto&&... w) {
+              if constexpr (requires { layer.call(std::forward<decltype(x)>(x)..., w..., context); }) {
+                return layer.call(std::forward<decltype(x)>(x)..., w..., context);
+              } else {
+                return layer.call(std::forward<decltype(x)>(x)..., w...);
+              }
+            },
+            std::forward<Arguments>(arguments));
+      },
+      std::forward<Inputs>(inputs));
+}
+
+/// The same with one input `x`.
 template <class Layer, class X, class Arguments>
 auto call_with_arguments(const Layer& layer, X&& x, Arguments&& arguments, const call_context& context) {
-  return std::apply(
-      [&](auto&&... w) {
-        if constexpr (requires { layer.call(std::forward<X>(x), w..., context); }) {
-          return layer.call(std::forward<X>(x), w..., context);
-        } else {
-          return layer.call(std::forward<X>(x), w...);
-        }
-      },
-      std::forward<Arguments>(arguments));
+  return call_with_inputs(layer, std::forward_as_tuple(std::forward<X>(x)), std::forward<Arguments>(arguments), context);
 }
 
 /// Calls a sub-layer inside another layer's `call`, with the weights its `build` gave (as `call`
@@ -400,24 +412,45 @@ auto layer_expression(const Layer& layer, const tensor<Element, S>& x, Storage& 
   return as_node<T>(call_with_arguments(layer, input_argument<T>(x), detail::call_argument(storage), context));
 }
 
+/// The expression of `layer` applied to several inputs `xs` with stored weights `storage`.
+template <scalar T, class Layer, class Storage, class... Elements, shape_type... S>
+auto layer_expression_of(const Layer& layer, Storage& storage, const call_context& context,
+                         const tensor<Elements, S>&... xs) {
+  // Not make_tuple, which would unwrap the reference_wrapper of an integer input.
+  return as_node<T>(call_with_inputs(layer, std::tuple<decltype(input_argument<T>(xs))...>(input_argument<T>(xs)...),
+                                     detail::call_argument(storage), context));
+}
+
+/// One input of a layer as a type: its element type and static shape.
+template <class Element, shape_type Shape>
+struct input_of {
+  using element_type = Element;
+  using shape_type = Shape;
+  using tensor_type = tensor<Element, Shape>;
+};
+
 namespace detail {
 
 /// The output extents of a layer for input extents where `dyn` is unknown (the batch size before
 /// data arrives): the expression is built (not evaluated) on two probe inputs with different
 /// values for the unknown extents, and an output extent that differs between them is unknown too.
 /// Without unknown extents one probe is the real thing: its errors are the layer's errors.
-template <scalar T, class Layer, class Element, shape_type In, class Storage>
-auto probe_output_dims(const Layer& layer, const extents<In::rank>& input_dims, Storage& storage) {
+/// `Inputs` are `input_of<Element, Shape>`, one per input of the layer.
+template <scalar T, class Layer, class Storage, class... Inputs>
+auto probe_call_dims(const Layer& layer, Storage& storage, const extents<Inputs::shape_type::rank>&... input_dims) {
   auto probe = [&](index unknown) {
-    extents<In::rank> dims = input_dims;
-    for (index& d : dims) d = d == dyn ? unknown : d;
-    const tensor<Element, In> x(dims);
-    return layer_expression<T>(layer, x, storage, call_context{}).dims();
+    auto known = [unknown]<class Input, std::size_t Rank>(std::type_identity<Input>, extents<Rank> dims) {
+      for (index& d : dims) d = d == dyn ? unknown : d;
+      return typename Input::tensor_type(dims);
+    };
+    return std::apply(
+        [&](const auto&... x) { return layer_expression_of<T>(layer, storage, call_context{}, x...).dims(); },
+        std::tuple<typename Inputs::tensor_type...>(known(std::type_identity<Inputs>{}, input_dims)...));
   };
-  using out_shape = typename decltype(layer_expression<T>(layer, std::declval<const tensor<Element, In>&>(), storage,
-                                                          call_context{}))::shape_type;
+  using out_shape = typename decltype(layer_expression_of<T>(
+      layer, storage, call_context{}, std::declval<const typename Inputs::tensor_type&>()...))::shape_type;
   bool any_unknown = false;
-  for (index d : input_dims) any_unknown = any_unknown || d == dyn;
+  ((any_unknown = any_unknown || std::find(input_dims.begin(), input_dims.end(), dyn) != input_dims.end()), ...);
   if (!any_unknown) return probe(0);
   // A layer may constrain an unknown extent (a Reshape of the sequence axis) so that one probe
   // fails and the other fits: the output extents then stay as static as the type says until data
@@ -432,13 +465,21 @@ auto probe_output_dims(const Layer& layer, const extents<In::rank>& input_dims, 
   try {
     second = probe(3);
   } catch (const shape_error& error) {
-    if (!first) throw;
+    // With several inputs, one probe value for every unknown extent may fail where data would fit
+    // ((None, None) + (None, 4)): data is checked when it arrives.
+    if (!first && sizeof...(Inputs) == 1) throw;
     failure = error;
   }
   if (!first || !second) return out_shape::dims;
   for (std::size_t i = 0; i < first->size(); ++i)
     if ((*first)[i] != (*second)[i]) (*first)[i] = dyn;
   return *first;
+}
+
+/// The same for a layer of one input.
+template <scalar T, class Layer, class Element, shape_type In, class Storage>
+auto probe_output_dims(const Layer& layer, const extents<In::rank>& input_dims, Storage& storage) {
+  return probe_call_dims<T, Layer, Storage, input_of<Element, In>>(layer, storage, input_dims);
 }
 
 }  // namespace detail
@@ -524,6 +565,32 @@ class builder {
 
   extents<In::rank> input_dims_;
   detail::name_scope* names_;
+};
+
+/// What `build` gets for a layer of several inputs (a merge, attention): the first input's builder,
+/// whose `weight(...)` declares weights, and `input<I>()`, a builder for input I, to read its extents
+/// (`b.input<1>().last()`).
+template <scalar T, class... Inputs>
+class multi_input_builder : public builder<T, typename std::tuple_element_t<0, std::tuple<Inputs...>>::shape_type,
+                                           typename std::tuple_element_t<0, std::tuple<Inputs...>>::element_type> {
+  using first = std::tuple_element_t<0, std::tuple<Inputs...>>;
+  using base = builder<T, typename first::shape_type, typename first::element_type>;
+
+ public:
+  multi_input_builder(detail::name_scope& names, const extents<Inputs::shape_type::rank>&... input_dims)
+      : base(std::get<0>(std::tie(input_dims...)), names), inputs_(builder_of<Inputs>(input_dims, names)...) {}
+
+  static constexpr std::size_t input_count = sizeof...(Inputs);
+
+  template <std::size_t I>
+  [[nodiscard]] const auto& input() const {
+    return std::get<I>(inputs_);
+  }
+
+ private:
+  template <class Input>
+  using builder_of = builder<T, typename Input::shape_type, typename Input::element_type>;
+  std::tuple<builder_of<Inputs>...> inputs_;
 };
 
 /// The input a layer needs, checked when a model is put together (a compile error naming the

@@ -12,6 +12,8 @@
 /// Every loss reduces as Keras' default `sum_over_batch_size`: the mean of the per-sample losses.
 
 #include <concepts>
+#include <cstddef>
+#include <tuple>
 #include <type_traits>
 #include <string_view>
 
@@ -80,3 +82,32 @@ index sample_count(const extents<Rank>& dims) {
 
 }  // namespace detail
 }  // namespace strata::loss
+
+namespace strata {
+
+/// One loss per output of a model with several, in the order of its outputs:
+/// `strata::losses(loss::mean_squared_error{}, loss::sparse_categorical_crossentropy{})`. fit sums
+/// them, each scaled by its `loss_weights` entry, as Keras does.
+template <class... Losses>
+struct losses_t {
+  std::tuple<Losses...> each;
+};
+template <class... Losses>
+losses_t<Losses...> losses(Losses... each) {
+  return {{std::move(each)...}};
+}
+
+namespace detail {
+
+/// The loss of output `K`: its own from a losses_t, else the one loss given for every output.
+template <std::size_t K, class Loss>
+const auto& loss_of_output(const Loss& loss) {
+  if constexpr (requires { loss.each; }) {
+    return std::get<K>(loss.each);
+  } else {
+    return loss;
+  }
+}
+
+}  // namespace detail
+}  // namespace strata

@@ -37,65 +37,16 @@
 #include "strata/autodiff/value_and_grad.hpp"
 #include "strata/eval/evaluate.hpp"
 #include "strata/layers/layer.hpp"
+#include "strata/models/engine.hpp"
+#include "strata/models/graph.hpp"
+#include "strata/models/model.hpp"
 #include "strata/models/summary.hpp"
 #include "strata/serialization/saving.hpp"
 #include "strata/training/fit.hpp"
 
 namespace strata {
 
-/// A model's input: element type, static shape, and the run-time extents known before data
-/// arrives (`dyn` where they are not, such as the batch size).
-///
-///     strata::Input<strata::dyn, 784>{}                  // float, (None, 784)
-///     strata::Input<strata::dyn, strata::dyn>::of<std::int32_t>{}   // token indices
-template <class Element, shape_type Shape, scalar Scalar = std::conditional_t<scalar<Element>, Element, float>>
-struct input {
-  using element_type = Element;
-  using shape_type = Shape;
-  /// The scalar type of the model's weights and outputs.
-  using scalar_type = Scalar;
-  template <class E>
-  using of = input<E, Shape>;
-
-  extents<Shape::rank> dims = Shape::dims;
-};
-
-template <index... Dims>
-using Input = input<float, shape<Dims...>>;
-
-/// How a model runs a forward pass.
-struct forward_options {
-  bool training = false;
-  /// The step a random layer (Dropout) draws for; unset: the model counts training steps itself.
-  std::optional<std::uint64_t> step{};
-};
-
 namespace detail {
-
-template <class Layer>
-constexpr input_requirements requirements_of() {
-  if constexpr (requires { Layer::input_requirements; }) {
-    return Layer::input_requirements;
-  } else {
-    return {};
-  }
-}
-
-/// Checks that the layer at `Position` takes an input of shape `In` and element type `Element`.
-/// When it does not, g++ prints this class's name (position, layer type, input shape, element
-/// type, what the layer needs) right above the message.
-template <std::size_t Position, class Layer, shape_type In, class Element, input_requirements Needs>
-struct layer_must_accept_input {
-  static constexpr bool rank_ok = In::rank >= Needs.min_rank && In::rank <= Needs.max_rank;
-  static constexpr bool element_ok = Needs.integer == !scalar<Element>;
-  static_assert(rank_ok,
-                "strata: the layer above (position, type) cannot take an input of this shape: its rank is outside "
-                "the layer's input_requirements {min_rank, max_rank, integer}");
-  static_assert(!rank_ok || element_ok,
-                "strata: the layer above (position, type) cannot take this element type: it needs integer indices "
-                "when input_requirements.integer is true, floating-point values otherwise");
-  static constexpr bool value = rank_ok && element_ok;
-};
 
 /// Whether `Layer::call` takes the input and the weights its `build` returned (with or without a
 /// call_context), checked before the call expression's type is asked for.
@@ -154,14 +105,6 @@ struct stage_types<Position, T, Layer, Element, In, true> {
   using expression_type = typename call_expression<Position, T, Layer, Element, In, storage_type, callable>::type;
 };
 
-template <class Layer>
-struct must_be_layer {
-  static_assert(layer<Layer>,
-                "strata: a model's element (above) is not a layer: declare its config with STRATA_CONFIG and give it "
-                "a call(x, weights...)");
-  static constexpr bool value = layer<Layer>;
-};
-
 /// One layer of a model at a position, with the types that follow from its input shape.
 template <scalar T, std::size_t Position, class Layer, class Element, shape_type In>
 struct layer_stage {
@@ -197,52 +140,26 @@ struct chain<T, Position, Element, In, Layer, Rest...> {
   using output_shape = typename rest::output_shape;
 };
 
-/// What a model keeps for one layer: the layer, its weights, its output buffer, its expression.
-template <scalar T, class Stage>
-struct stage_state {
-  typename Stage::layer_type layer;
-  std::string name;
-  typename Stage::storage_type weights{};
-  extents<Stage::input_shape::rank> input_dims{};                     // as built; dyn: unknown
-  extents<Stage::output_shape::rank> output_dims{};                   // as built; dyn: unknown
-  const typename Stage::input_tensor* input = nullptr;                // of the last forward pass
-  tensor<T, typename Stage::output_shape> output;                     // materialised at the boundary
-  tensor<T, typename Stage::input_shape> input_gradient;              // d loss / d input
-  std::optional<typename Stage::expression_type> expression;          // kept for backward
+/// Whether every layer of a chain takes its input (each check printed its own message if not).
+template <class Stages>
+struct chain_accepted;
+template <class... Stages>
+struct chain_accepted<std::tuple<Stages...>> : std::bool_constant<(Stages::accepted && ...)> {};
+
+/// The graph of a chain: the input at node 0, layer k at node k + 1 on node k.
+template <class InputSpec, class Layers, class Indices>
+struct chain_graph;
+template <class InputSpec, class... Layers, std::size_t... K>
+struct chain_graph<InputSpec, std::tuple<Layers...>, std::index_sequence<K...>> {
+  using list = node_list<input_node<InputSpec>, layer_node<Layers, K>...>;
+  using engine = graph_engine<list, std::index_sequence<0>, std::index_sequence<sizeof...(Layers)>>;
 };
 
-template <class Stages, scalar T>
-struct state_tuple;
-template <class... Stages, scalar T>
-struct state_tuple<std::tuple<Stages...>, T> {
-  using type = std::tuple<stage_state<T, Stages>...>;
+/// What a Sequential whose layers do not fit derives from: nothing, so that only the messages of
+/// the failed checks are printed.
+struct rejected_chain {
+  explicit rejected_chain(std::string) {}
 };
-
-/// "strata: layer 2 'dense_1' (Dense): <what went wrong>" from an error thrown inside a layer.
-inline std::string in_layer(std::size_t position, const std::string& name, const char* class_name,
-                            std::string_view what) {
-  constexpr std::string_view prefix = "strata: ";
-  if (what.starts_with(prefix)) what.remove_prefix(prefix.size());
-  // A run-time model runs each layer as a one-layer model (models/dynamic.hpp), which names it
-  // as layer 0 first: that inner name gives way to the outer one.
-  const std::string inner = fmt::format("layer 0 '{}' ({}): ", name, class_name);
-  if (what.starts_with(inner)) what.remove_prefix(inner.size());
-  return fmt::format("strata: layer {} '{}' ({}): {}", position, name, class_name, what);
-}
-
-/// Runs `action`, rethrowing its errors with the layer named (same exception type).
-template <class Action>
-decltype(auto) naming_layer(std::size_t position, const std::string& name, const char* class_name, Action&& action) {
-  try {
-    return action();
-  } catch (const shape_error& error) {
-    throw shape_error(in_layer(position, name, class_name, error.what()));
-  } catch (const std::out_of_range& error) {
-    throw std::out_of_range(in_layer(position, name, class_name, error.what()));
-  } catch (const std::invalid_argument& error) {
-    throw std::invalid_argument(in_layer(position, name, class_name, error.what()));
-  }
-}
 
 /// The input extents a saved config gives (`batch_input_shape` or `batch_shape`; null, or a
 /// missing entry, is `dyn`). Bounded, so that a corrupt file cannot make a model allocate
@@ -327,8 +244,20 @@ inline const nlohmann::json& saved_layers(const nlohmann::json& config) {
 }  // namespace detail
 
 template <class InputSpec, class... Layers>
-class Sequential {
+using sequential_base =
+    std::conditional_t<detail::chain_accepted<typename detail::chain<typename InputSpec::scalar_type, 0,
+                                                                    typename InputSpec::element_type,
+                                                                    typename InputSpec::shape_type, Layers...>::stages>::value,
+                       typename detail::chain_graph<InputSpec, std::tuple<Layers...>,
+                                                    std::index_sequence_for<Layers...>>::engine,
+                       detail::rejected_chain>;
+
+/// A chain of layers on one input: a front end of the model engine (engine.hpp) whose graph is a
+/// line, with Keras' Sequential API (see the file comment).
+template <class InputSpec, class... Layers>
+class Sequential : public sequential_base<InputSpec, Layers...> {
   using element_type = typename InputSpec::element_type;
+  using engine = sequential_base<InputSpec, Layers...>;
 
  public:
   /// Parameters are float unless the input is double (for gradient checks); integer input
@@ -336,51 +265,28 @@ class Sequential {
   using scalar_type = typename InputSpec::scalar_type;
   using input_shape = typename InputSpec::shape_type;
   using input_tensor = tensor<element_type, input_shape>;
+  /// Every layer's input and output shape, checked one by one at compile time.
   using plan = detail::chain<scalar_type, 0, element_type, input_shape, Layers...>;
-  using stages = typename plan::stages;
   using output_shape = typename plan::output_shape;
   using output_tensor = tensor<scalar_type, output_shape>;
   static constexpr std::size_t layer_count = sizeof...(Layers);
   static_assert(layer_count > 0, "strata: a Sequential model needs at least one layer");
 
-  /// Builds every layer (weights initialised reproducibly from `seed`).
-  explicit Sequential(InputSpec input, Layers... layers)
-      : state_(std::make_unique<state>(std::move(input), std::move(layers)...)) {
-    initialize(default_seed);
-  }
-
-  /// A moved-from model holds nothing; it may only be assigned to or destroyed.
-
-  Sequential(Sequential&&) noexcept = default;
-  Sequential& operator=(Sequential&&) noexcept = default;
-  Sequential(const Sequential&) = delete;  // expressions point into the model's own buffers
-  Sequential& operator=(const Sequential&) = delete;
-  ~Sequential() = default;
-
-  static constexpr std::uint64_t default_seed = 20240611;
-
-  /// Builds the layers again and draws every weight anew from `seed`. If a layer fails to
-  /// build, the error names it and the model is left as it was.
-  void initialize(std::uint64_t seed) {
-    auto fresh = std::make_unique<state>(state_->input, layers(std::index_sequence_for<Layers...>{}));
-    fresh->seed = seed;
-    detail::name_scope names;
-    std::apply([&](auto&... st) { ((st.name = names.unique(st.layer.name, st.layer.class_name)), ...); },
-               fresh->stage_states);
-    build_from<0>(*fresh, fresh->input.dims, seed);
-    state_ = std::move(fresh);
+  /// Builds every layer (weights initialised reproducibly from `default_seed`). Each element is a
+  /// layer of its own, even when two are copies of one layer object.
+  explicit Sequential(InputSpec input, Layers... layers) : engine("sequential") {
+    if constexpr (!std::is_same_v<engine, detail::rejected_chain>) {  // else only the checks' messages
+      this->state_->functional = false;
+      this->template add_input<0>(input);
+      add_layers(std::index_sequence_for<Layers...>{}, std::move(layers)...);
+      this->template set_output<0>(0);
+      this->assign_positions_and_names(/*name_inputs=*/false);
+      this->initialize(engine::default_seed);
+    }
   }
 
   /// Keras' class name of the model, as saved in model.json.
   static constexpr const char* class_name = "Sequential";
-
-  /// The model's name, as Keras names a Sequential model.
-  [[nodiscard]] std::string name() const { return "sequential"; }
-
-  /// The input extents the model was built for (`dyn` where unknown, such as the batch size).
-  [[nodiscard]] const extents<input_shape::rank>& input_dims() const { return state_->input.dims; }
-  /// The output extents as far as they are known before data arrives.
-  [[nodiscard]] const extents<output_shape::rank>& output_dims() const { return stage<layer_count - 1>().output_dims; }
 
   /// The layer at `Position` (its config; read only, since the weights were built from it) and
   /// its stored weights. A moved-from model has none of these.
@@ -399,25 +305,8 @@ class Sequential {
   }
   template <std::size_t Position>
   [[nodiscard]] auto& weights() {
-    return stage<Position>().weights;
+    return *stage<Position>().weights;
   }
-
-  /// Runs the model and returns its output (a buffer the model owns, valid until the next pass).
-  const output_tensor& forward(const input_tensor& x, forward_options options = {}) {
-    check_input(x);
-    std::uint64_t step = 0;
-    if (options.step) {
-      step = *options.step;
-    } else if (options.training) {
-      step = state_->step++;
-    }
-    forward_from<0>(x, options.training, step);
-    return stage<layer_count - 1>().output;
-  }
-
-  /// Predicts: the output for `x` in inference mode, as a new tensor.
-  [[nodiscard]] output_tensor operator()(const input_tensor& x) { return forward(x); }
-  [[nodiscard]] output_tensor predict(const input_tensor& x) { return forward(x); }
 
   /// Saves the model in the TensorFlow.js layers-model format (strata::save): model.json and
   /// weight shards in folder `dir`, written atomically.
@@ -441,75 +330,6 @@ class Sequential {
     return strata::evaluate(*this, x, y, loss, std::move(options));
   }
 
-  /// One forward pass in training mode and the backward pass of `loss(output)` (a scalar
-  /// expression of the output tensor): adds the gradient of every trainable weight into its
-  /// gradient tensor (zero them between steps) and, if asked, d loss / d x into `input_gradient`.
-  template <class Loss>
-  scalar_type backward(const input_tensor& x, Loss&& loss, forward_options options = {.training = true},
-                       tensor<scalar_type, input_shape>* input_gradient = nullptr) {
-    const output_tensor& y = forward(x, options);
-    const auto& loss_expression = state_->loss_cache.keep(loss(y));
-    state_->output_gradient.resize(y.dims());
-    state_->output_gradient.fill(scalar_type(0));
-    const scalar_type value = strata::backward(loss_expression, wrt(y, state_->output_gradient));
-    backward_from<layer_count - 1>(state_->output_gradient, input_gradient);
-    return value;
-  }
-
-  /// Sets every gradient to zero (frozen layers' too, so unfreezing starts clean).
-  void zero_gradients() {
-    for_each_slot([](auto& slot, bool) { slot.gradient.fill(0); });
-  }
-
-  /// Calls `visit(name, value, gradient)` for each trainable weight of a trainable layer, in
-  /// Keras' order ("dense/kernel", "dense/bias", ...).
-  template <class Visitor>
-  void for_each_weight(Visitor&& visit) {
-    for_each_slot([&](auto& slot, bool layer_trainable) {
-      if (layer_trainable && slot.trained()) visit(slot.name, slot.value, slot.gradient);
-    });
-  }
-
-  /// Calls `visit(name, value, trainable)` for every weight (model state included), in order.
-  template <class Visitor>
-  void for_each_variable(Visitor&& visit) {
-    for_each_slot([&](auto& slot, bool layer_trainable) {
-      if (slot.present) visit(slot.name, slot.value, layer_trainable && slot.trained());
-    });
-  }
-  template <class Visitor>
-  void for_each_variable(Visitor&& visit) const {
-    for_each_slot([&](const auto& slot, bool layer_trainable) {
-      if (slot.present) visit(slot.name, slot.value, layer_trainable && slot.trained());
-    });
-  }
-
-  /// Parameter counts: all, trainable, non-trainable (as summary() prints them).
-  [[nodiscard]] parameter_counts count_params() const {
-    parameter_counts counts;
-    for_each_variable([&](const std::string&, const auto& value, bool trainable) {
-      (trainable ? counts.trainable : counts.non_trainable) += value.size();
-    });
-    counts.total = counts.trainable + counts.non_trainable;
-    return counts;
-  }
-
-  /// Keras' model summary: one row per layer (name, type, output shape, parameters) and totals.
-  [[nodiscard]] std::string summary_string() const {
-    std::vector<detail::summary_row> rows;
-    each_stage([&](auto& st) {
-      index params = 0;
-      detail::for_each_slot(st.weights, [&](const auto& slot) {
-        if (slot.present) params += slot.value.size();
-      });
-      rows.push_back({fmt::format("{} ({})", st.name, st.layer.class_name), format_dims(st.output_dims), params});
-    });
-    return detail::summary_table(name(), rows, count_params());
-  }
-
-  /// Prints `summary_string()` to standard output.
-  void summary() const { std::fputs(summary_string().c_str(), stdout); }
-
   /// Keras' Sequential config: `{"name": "sequential", "layers": [{"class_name", "config"}, ...]}`,
   /// the first layer's config carrying `batch_input_shape` (null for dyn).
   [[nodiscard]] nlohmann::json get_config() const {
@@ -519,12 +339,12 @@ class Sequential {
       config["name"] = st.name;
       if (layers.empty()) {
         nlohmann::json shape = nlohmann::json::array();
-        for (index d : state_->input.dims) shape.push_back(d == dyn ? nlohmann::json(nullptr) : nlohmann::json(d));
+        for (index d : this->input_dims()) shape.push_back(d == dyn ? nlohmann::json(nullptr) : nlohmann::json(d));
         config["batch_input_shape"] = shape;
       }
       layers.push_back({{"class_name", st.layer.class_name}, {"config", std::move(config)}});
     });
-    return {{"name", name()}, {"layers", std::move(layers)}};
+    return {{"name", this->name()}, {"layers", std::move(layers)}};
   }
 
   /// Keras' `Sequential.from_config`: the model whose layers are read from `config` (as
@@ -556,54 +376,27 @@ class Sequential {
   }
 
  private:
-  using states = typename detail::state_tuple<stages, scalar_type>::type;
-
-  struct state {
-    state(InputSpec input_spec, Layers... layers) : input(std::move(input_spec)) {
-      assign_layers(std::index_sequence_for<Layers...>{}, std::move(layers)...);
-    }
-    state(InputSpec input_spec, std::tuple<Layers...> layers) : input(std::move(input_spec)) {
-      std::apply([&](auto&... each) { assign_layers(std::index_sequence_for<Layers...>{}, std::move(each)...); },
-                 layers);
-    }
-    template <std::size_t... I>
-    void assign_layers(std::index_sequence<I...>, Layers... layers) {
-      ((std::get<I>(stage_states).layer = std::move(layers)), ...);
-    }
-
-    InputSpec input;
-    states stage_states;
-    std::uint64_t seed = default_seed;
-    std::uint64_t step = 0;
-    output_tensor output_gradient;
-    detail::expression_cache loss_cache;  // the last loss expression, whose buffers the next reuses
-  };
+  template <std::size_t... I>
+  void add_layers(std::index_sequence<I...>, Layers... layers) {
+    // A fresh identity each: the same layer object twice in a chain is two layers, as before.
+    ((layers.identity = detail::layer_identity{}, this->template add_layer<I + 1>(layers, {0})), ...);
+  }
 
   template <std::size_t I>
   auto& stage() {
-    return std::get<I>(state_->stage_states);
+    return this->template node<I + 1>().instances.front();
   }
   template <std::size_t I>
   const auto& stage() const {
-    return std::get<I>(state_->stage_states);
-  }
-  template <class Visitor>
-  void each_stage(Visitor&& visit) {
-    std::apply([&](auto&... st) { (visit(st), ...); }, state_->stage_states);
+    return this->template node<I + 1>().instances.front();
   }
   template <class Visitor>
   void each_stage(Visitor&& visit) const {
-    std::apply([&](const auto&... st) { (visit(st), ...); }, state_->stage_states);
+    [&]<std::size_t... I>(std::index_sequence<I...>) {
+      (visit(stage<I>()), ...);
+    }(std::index_sequence_for<Layers...>{});
   }
-  template <class Visitor>
-  void for_each_slot(Visitor&& visit) {
-    each_stage([&](auto& st) { detail::for_each_slot(st.weights, [&](auto& slot) { visit(slot, st.layer.trainable); }); });
-  }
-  template <class Visitor>
-  void for_each_slot(Visitor&& visit) const {
-    each_stage(
-        [&](const auto& st) { detail::for_each_slot(st.weights, [&](const auto& slot) { visit(slot, st.layer.trainable); }); });
-  }
+
   template <std::size_t... I>
   static std::tuple<Layers...> layers_from_config(const nlohmann::json& saved, std::size_t first,
                                                   std::index_sequence<I...>) {
@@ -620,86 +413,6 @@ class Sequential {
     return detail::naming_layer(position, shown, Layer::class_name, [&] { return Layer::from_config(config); });
   }
 
-  template <std::size_t... I>
-  std::tuple<Layers...> layers(std::index_sequence<I...>) const {
-    return std::tuple<Layers...>(stage<I>().layer...);
-  }
-
-  template <std::size_t I, std::size_t Rank>
-  void build_from(state& target, const extents<Rank>& input_dims, std::uint64_t seed) {
-    using stage_type = std::tuple_element_t<I, stages>;
-    using T = scalar_type;
-    auto& st = std::get<I>(target.stage_states);
-    detail::naming_layer(I, st.name, st.layer.class_name, [&] {
-      detail::name_scope inner_names;  // sub-layers' names are local to their layer
-      builder<T, typename stage_type::input_shape, typename stage_type::element_type> b(input_dims, inner_names);
-      auto specs = detail::build_weights(st.layer, b);
-      // The layer's own `trainable` is read at every step (set_trainable); sub-layers' at build.
-      detail::scope_weights(specs, st.name, /*layer_trainable=*/true);
-      st.weights = detail::make_storage<T>(specs, detail::mix_seed(seed, I));
-      st.input_dims = input_dims;
-      st.output_dims = detail::probe_output_dims<T, typename stage_type::layer_type, typename stage_type::element_type,
-                                                 typename stage_type::input_shape>(st.layer, input_dims, st.weights);
-    });
-    if constexpr (I + 1 < layer_count) build_from<I + 1>(target, st.output_dims, seed);
-  }
-
-  void check_input(const input_tensor& x) const {
-    const auto& expected = state_->input.dims;
-    for (std::size_t i = 0; i < expected.size(); ++i)
-      if (expected[i] != dyn && expected[i] != x.dims()[i])
-        throw shape_error(fmt::format("strata: {}: the input must have shape {}, found {}", name(),
-                                      format_dims(expected), format_dims(x.dims())));
-  }
-
-  template <std::size_t I, class X>
-  void forward_from(const X& x, bool training, std::uint64_t step) {
-    auto& st = stage<I>();
-    const call_context context{training, detail::mix_seed(detail::mix_seed(state_->seed, I), step), step};
-    detail::naming_layer(I, st.name, st.layer.class_name, [&] {
-      st.input = &x;
-      // Built anew each pass (the context and the extents may change); the last one's buffers
-      // are handed over first, so a steady-state step allocates nothing.
-      auto fresh = layer_expression<scalar_type>(st.layer, x, st.weights, context);
-      if (st.expression) detail::recycle(fresh, *st.expression);
-      st.expression.reset();
-      st.expression.emplace(std::move(fresh));
-      eval_into(*st.expression, st.output);
-    });
-    if constexpr (I + 1 < layer_count) forward_from<I + 1>(st.output, training, step);
-  }
-
-  template <std::size_t I, class Adjoint>
-  void backward_from(const Adjoint& adjoint, tensor<scalar_type, input_shape>* input_gradient) {
-    using stage_type = std::tuple_element_t<I, stages>;
-    using slot = typename gradient_sink<scalar_type>::slot;
-    auto& st = stage<I>();
-    std::array<slot, detail::slot_count<typename stage_type::storage_type>() + 1> slots{};
-    std::size_t used = 0;
-    if (st.layer.trainable) {
-      detail::for_each_slot(st.weights, [&](auto& w) {
-        if (w.trained()) slots[used++] = {w.value.data(), w.gradient.data()};
-      });
-    }
-    if constexpr (scalar<typename stage_type::element_type>) {
-      if (I > 0 || input_gradient != nullptr) {
-        st.input_gradient.resize(st.input->dims());
-        st.input_gradient.fill(scalar_type(0));
-        slots[used++] = {st.input->data(), st.input_gradient.data()};
-      }
-    }
-    const gradient_sink<scalar_type> sink(std::span<const slot>(slots.data(), used));
-    detail::naming_layer(I, st.name, st.layer.class_name, [&] {
-      if (st.expression->depends_on(sink)) st.expression->backward(adjoint.canvas(), sink);
-    });
-    if constexpr (I > 0) {
-      backward_from<I - 1>(st.input_gradient, input_gradient);
-    } else if constexpr (scalar<typename stage_type::element_type>) {
-      if (input_gradient != nullptr) *input_gradient = st.input_gradient;
-    }
-  }
-
-  std::unique_ptr<state> state_;
 };
 
 template <class InputSpec, class... Layers>

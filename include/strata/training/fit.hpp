@@ -19,13 +19,16 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <array>
 #include <filesystem>
 #include <numeric>
 #include <random>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <fmt/format.h>
@@ -33,6 +36,7 @@
 #include "strata/core/error.hpp"
 #include "strata/expr/node.hpp"
 #include "strata/losses/loss.hpp"
+#include "strata/models/model.hpp"
 #include "strata/optimizers/optimizer.hpp"
 #include "strata/tensor/format.hpp"
 #include "strata/tensor/tensor.hpp"
@@ -62,11 +66,16 @@ struct fit_options {
   /// Threads for matrix products (0: leave the current setting).
   int threads = 0;
   std::FILE* output = stdout;
+  /// With several outputs, the weight of each output's loss in the total (Keras' loss_weights):
+  /// loss = Σ weight · loss of the output. Empty: 1 each.
+  std::vector<double> loss_weights{};
 };
 
 struct evaluate_options {
   index batch_size = 32;
   std::vector<metric> metrics{};
+  /// As fit_options::loss_weights.
+  std::vector<double> loss_weights{};
 };
 
 /// Validation data given apart from the training data (Keras' validation_data).
@@ -100,6 +109,25 @@ index sample_count_of(const X& x) {
   return x.dims()[0];
 }
 
+template <class X>
+struct is_data_tuple : std::false_type {};
+template <class... X>
+struct is_data_tuple<std::tuple<X...>> : std::true_type {};
+
+/// The parts of a model's data, one per input or output, as a tuple of references: a tensor
+/// alone, or a tuple of tensors (`std::tie(images, features)`).
+template <class Data>
+auto data_parts(const Data& data) {
+  if constexpr (is_data_tuple<Data>::value) {
+    return std::apply([](const auto&... part) { return std::tie(part...); }, data);
+  } else {
+    return std::tie(data);
+  }
+}
+
+template <class Data>
+constexpr std::size_t part_count = std::tuple_size_v<decltype(data_parts(std::declval<const Data&>()))>;
+
 /// Copies the samples `rows` of `source` (first axis) into `batch`, resizing it when needed.
 template <class Source, class Batch>
 void gather_rows(const Source& source, std::span<const index> rows, Batch& batch) {
@@ -113,40 +141,187 @@ void gather_rows(const Source& source, std::span<const index> rows, Batch& batch
     std::copy_n(source.data() + rows[i] * row_size, row_size, batch.data() + index(i) * row_size);
 }
 
-template <class X, class Y>
-void check_data(const X& x, const Y& y, std::string_view what) {
-  if (sample_count_of(x) != sample_count_of(y))
-    throw shape_error(fmt::format("strata: {}: x has {} samples (shape {}) but y has {} (shape {})", what,
-                                  sample_count_of(x), format_dims(x.dims()), sample_count_of(y), format_dims(y.dims())));
-  if constexpr (scalar<typename Y::scalar_type>) {
-    for (index i = 0; i < y.size(); ++i)
-      if (!std::isfinite(y.data()[i]))
-        throw data_error(fmt::format("strata: {}: y holds a non-finite value ({}) at flat index {}", what, y.data()[i], i));
-  }
-  if constexpr (scalar<typename X::scalar_type>) {
-    for (index i = 0; i < x.size(); ++i)
-      if (!std::isfinite(x.data()[i]))
-        throw data_error(fmt::format("strata: {}: x holds a non-finite value ({}) at flat index {}", what, x.data()[i], i));
+/// The same for every part of the data.
+template <class Sources, class Batches>
+void gather_all_rows(const Sources& sources, std::span<const index> rows, Batches& batches) {
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    (gather_rows(std::get<K>(sources), rows, std::get<K>(batches)), ...);
+  }(std::make_index_sequence<std::tuple_size_v<Batches>>{});
+}
+
+/// The batch tensors of a model's inputs, and of data parts (targets).
+template <class Model, class Indices = std::make_index_sequence<Model::input_count>>
+struct input_batches;
+template <class Model, std::size_t... K>
+struct input_batches<Model, std::index_sequence<K...>> {
+  using type = std::tuple<typename Model::template input_tensor_at<K>...>;
+};
+template <class Parts>
+struct target_batches;
+template <class... Y>
+struct target_batches<std::tuple<Y...>> {
+  using type = std::tuple<batch_t<Y>...>;
+};
+
+/// The model's inputs as forward takes them, from the batch tensors.
+template <class Model, class Batches>
+decltype(auto) as_inputs(const Batches& batches) {
+  if constexpr (Model::input_count == 1) {
+    return (std::get<0>(batches));  // the tensor itself, by reference
+  } else {
+    return std::apply([](const auto&... x) { return typename Model::input_tensors(x...); }, batches);
   }
 }
 
-/// Mean loss and metrics of `model` on the samples `rows` of x and y, in inference mode.
+template <class X>
+void check_finite(const X& x, std::string_view what, std::string_view part) {
+  if constexpr (scalar<typename X::scalar_type>) {
+    for (index i = 0; i < x.size(); ++i)
+      if (!std::isfinite(x.data()[i]))
+        throw data_error(
+            fmt::format("strata: {}: {} holds a non-finite value ({}) at flat index {}", what, part, x.data()[i], i));
+  }
+}
+
+/// Checks a model's data: one part per input and output, every part with the same number of
+/// samples, and no NaN or infinity.
+template <class Model, class X, class Y>
+void check_data(const X& x, const Y& y, std::string_view what) {
+  const auto xs = data_parts(x);
+  const auto ys = data_parts(y);
+  static_assert(std::tuple_size_v<decltype(xs)> == Model::input_count,
+                "strata: give one tensor of data per model input (a std::tuple of them for several)");
+  static_assert(std::tuple_size_v<decltype(ys)> == Model::output_count,
+                "strata: give one tensor of targets per model output (a std::tuple of them for several)");
+  constexpr bool one_each = Model::input_count == 1 && Model::output_count == 1;
+  const index samples = sample_count_of(std::get<0>(xs));
+  auto check = [&](const auto& part, std::string_view name, std::size_t k, std::size_t count) {
+    const std::string shown = count == 1 ? std::string(name) : fmt::format("{}[{}]", name, k);
+    if (sample_count_of(part) != samples)
+      throw shape_error(one_each ? fmt::format("strata: {}: x has {} samples (shape {}) but y has {} (shape {})", what,
+                                               samples, format_dims(std::get<0>(xs).dims()), sample_count_of(part),
+                                               format_dims(part.dims()))
+                                 : fmt::format("strata: {}: x[0] has {} samples (shape {}) but {} has {} (shape {})",
+                                               what, samples, format_dims(std::get<0>(xs).dims()), shown,
+                                               sample_count_of(part), format_dims(part.dims())));
+    check_finite(part, what, shown);
+  };
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    (check(std::get<K>(ys), "y", K, sizeof...(K)), ...);
+  }(std::make_index_sequence<Model::output_count>{});
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    (check(std::get<K>(xs), "x", K, sizeof...(K)), ...);
+  }(std::make_index_sequence<Model::input_count>{});
+}
+
+/// What is logged besides the total loss: each output's metrics and, with several outputs, each
+/// output's loss, under Keras' names ("accuracy"; "dense_1_loss", "dense_1_accuracy"). The names
+/// are made once, so that a training step allocates nothing for its logs.
+template <class Model>
+struct output_logs {
+  static constexpr std::size_t outputs = Model::output_count;
+  std::array<running_mean, outputs> losses{};
+  std::array<std::vector<metric>, outputs> metrics{};
+  std::array<expression_cache, outputs> caches{};
+
+  output_logs(const Model& model, const std::vector<metric>& chosen, std::string_view prefix) {
+    metrics.fill(chosen);
+    [&]<std::size_t... K>(std::index_sequence<K...>) {
+      (name_output<K>(model, prefix), ...);
+    }(std::make_index_sequence<outputs>{});
+  }
+
+  void reset() {
+    for (auto& l : losses) l.reset();
+    for (auto& m : metrics)
+      for (metric& each : m) each.reset();
+  }
+  void write(logs& out) const {
+    for (std::size_t k = 0; k < outputs; ++k) {
+      if (outputs > 1) out.set(loss_names[k], losses[k].result());
+      for (std::size_t i = 0; i < metrics[k].size(); ++i) out.set(metric_names[k][i], metrics[k][i].result());
+    }
+  }
+
+ private:
+  template <std::size_t K>
+  void name_output(const Model& model, std::string_view prefix) {
+    const std::string output = outputs == 1 ? std::string() : model.template output_name<K>() + "_";
+    loss_names[K] = fmt::format("{}{}loss", prefix, output);
+    for (const metric& m : metrics[K]) metric_names[K].push_back(fmt::format("{}{}{}", prefix, output, m.name()));
+  }
+
+  std::array<std::string, outputs> loss_names{};
+  std::array<std::vector<std::string>, outputs> metric_names{};
+};
+
+template <class Prediction, class Target>
+void update_metrics(std::vector<metric>& metrics, const Prediction& y_pred, const Target& y_true) {
+  for (metric& m : metrics) m.update(y_pred, y_true);
+}
+
+/// The loss of a batch: the loss of the one output, or Σ weight · loss over the outputs. Each
+/// output's metrics, and with several outputs each output's loss, are updated on the way.
+template <class Model, class Loss, class Targets>
+auto batch_loss(const Loss& loss, const Targets& targets, const std::vector<double>& weights,
+                output_logs<Model>& per_output, double samples) {
+  if constexpr (requires { loss.each; })
+    static_assert(std::tuple_size_v<decltype(loss.each)> == Model::output_count,
+                  "strata: give strata::losses(...) one loss per model output, in the order of the outputs");
+  return [&loss, &targets, &weights, &per_output, samples](const auto&... y_pred) {
+    const auto predictions = std::tie(y_pred...);
+    return [&]<std::size_t... K>(std::index_sequence<K...>) {
+      ((update_metrics(per_output.metrics[K], std::get<K>(predictions), std::get<K>(targets))), ...);
+      if constexpr (sizeof...(K) == 1) {
+        return loss_of_output<0>(loss)(std::get<0>(predictions), std::get<0>(targets));
+      } else {
+        using T = typename Model::scalar_type;
+        ((per_output.losses[K].add(double(strata::loss::value_of(per_output.caches[K].keep(
+                                       loss_of_output<K>(loss)(std::get<K>(predictions), std::get<K>(targets))))),
+                                   samples)),
+         ...);
+        return ((T(weights.empty() ? 1.0 : weights[K]) *
+                 loss_of_output<K>(loss)(std::get<K>(predictions), std::get<K>(targets))) +
+                ...);
+      }
+    }(std::make_index_sequence<sizeof...(y_pred)>{});
+  };
+}
+
+
+template <class Model>
+void check_loss_weights(const std::vector<double>& weights) {
+  if (!weights.empty() && (weights.size() != Model::output_count || Model::output_count == 1))
+    throw std::invalid_argument(fmt::format("strata: loss_weights needs one weight per output of a model with several "
+                                            "outputs; this model has {} output{}, {} weight{} given",
+                                            Model::output_count, Model::output_count == 1 ? "" : "s", weights.size(),
+                                            weights.size() == 1 ? " was" : "s were"));
+}
+
+/// Mean loss of `model` on the samples `rows` of x and y, in inference mode; each output's loss
+/// and metrics go to `per_output`.
 template <class Model, class X, class Y, class Loss>
 double evaluate_rows(Model& model, const X& x, const Y& y, const Loss& loss, std::span<const index> rows,
-                     index batch_size, std::vector<metric>& metrics) {
-  typename Model::input_tensor x_batch;
-  batch_t<Y> y_batch;
+                     index batch_size, const std::vector<double>& weights, output_logs<Model>& per_output) {
+  const auto xs = data_parts(x);
+  const auto ys = data_parts(y);
+  typename input_batches<Model>::type x_batch;
+  typename target_batches<std::remove_cvref_t<decltype(ys)>>::type y_batch;
   running_mean mean_loss;
   detail::expression_cache loss_expression;
-  for (metric& m : metrics) m.reset();
+  per_output.reset();
   for (std::size_t first = 0; first < rows.size(); first += std::size_t(batch_size)) {
     const auto batch_rows = rows.subspan(first, std::min(rows.size() - first, std::size_t(batch_size)));
-    gather_rows(x, batch_rows, x_batch);
-    gather_rows(y, batch_rows, y_batch);
-    const auto& y_pred = model.forward(x_batch, {.training = false});
-    mean_loss.add(double(strata::loss::value_of(loss_expression.keep(loss(y_pred, y_batch)))),
-                  double(batch_rows.size()));
-    for (metric& m : metrics) m.update(y_pred, y_batch);
+    gather_all_rows(xs, batch_rows, x_batch);
+    gather_all_rows(ys, batch_rows, y_batch);
+    const auto compute = batch_loss<Model>(loss, y_batch, weights, per_output, double(batch_rows.size()));
+    const auto& outputs = model.forward(as_inputs<Model>(x_batch), {.training = false});
+    if constexpr (Model::output_count == 1) {
+      mean_loss.add(double(strata::loss::value_of(loss_expression.keep(compute(outputs)))), double(batch_rows.size()));
+    } else {
+      mean_loss.add(double(strata::loss::value_of(loss_expression.keep(std::apply(compute, outputs)))),
+                    double(batch_rows.size()));
+    }
   }
   return mean_loss.result();
 }
@@ -188,7 +363,9 @@ class model_control final : public training_control {
 template <class Model, class X, class Y, class Loss, class Optimizer, class ValidationX, class ValidationY>
 history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& optimizer, fit_options options,
             const ValidationX* x_validation, const ValidationY* y_validation) {
-  check_data(x, y, "fit");
+  static_assert(strata::model<Model>, "strata: fit needs a model (strata::Model, Sequential; see models/model.hpp)");
+  check_data<Model>(x, y, "fit");
+  check_loss_weights<Model>(options.loss_weights);
   if (options.epochs < 0 || options.batch_size <= 0)
     throw std::invalid_argument(fmt::format("strata: fit needs epochs >= 0 and batch_size > 0, found {} and {}",
                                             options.epochs, options.batch_size));
@@ -199,7 +376,9 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
 
   // Keras holds out the last samples, before any shuffling; validation data given apart
   // overrides the split, as in Keras.
-  const index samples = sample_count_of(x);
+  const auto xs = data_parts(x);
+  const auto ys = data_parts(y);
+  const index samples = sample_count_of(std::get<0>(xs));
   const double split = x_validation != nullptr ? 0.0 : options.validation_split;
   const index training_count = index(std::floor(double(samples) * (1 - split)));
   if (training_count == 0) throw std::invalid_argument("strata: fit: no training samples left after the validation split");
@@ -209,8 +388,8 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
   std::iota(validation_rows.begin(), validation_rows.end(), training_count);
   const bool validating = x_validation != nullptr || !validation_rows.empty();
   if (x_validation != nullptr) {  // every sample of the separate set, indexed once for all epochs
-    check_data(*x_validation, *y_validation, "fit (validation data)");
-    validation_rows.resize(static_cast<std::size_t>(sample_count_of(*x_validation)));
+    check_data<Model>(*x_validation, *y_validation, "fit (validation data)");
+    validation_rows.resize(static_cast<std::size_t>(sample_count_of(std::get<0>(data_parts(*x_validation)))));
     std::iota(validation_rows.begin(), validation_rows.end(), index(0));
   }
 
@@ -219,10 +398,10 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
   control.epochs = options.epochs;
   control.steps_per_epoch = steps;
   progress_bar progress(options.output, options.verbose, options.epochs);
-  std::vector<metric> metrics = options.metrics, validation_metrics = options.metrics;
+  output_logs<Model> per_output(model, options.metrics, ""), validation_per_output(model, options.metrics, "val_");
   std::mt19937_64 shuffler(options.seed);
-  typename Model::input_tensor x_batch;
-  batch_t<Y> y_batch;
+  typename input_batches<Model>::type x_batch;
+  typename target_batches<std::remove_cvref_t<decltype(ys)>>::type y_batch;
   running_mean mean_loss;
   logs running, epoch_logs;
   history result;
@@ -234,23 +413,21 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
     if (options.shuffle) std::shuffle(order.begin(), order.end(), shuffler);
     progress.begin_epoch(epoch, steps);
     mean_loss.reset();
-    for (metric& m : metrics) m.reset();
+    per_output.reset();
     index step = 0;
     for (; step < steps && !control.stop_requested(); ++step) {
       const auto rows = std::span<const index>(order).subspan(
           std::size_t(step * options.batch_size),
           std::size_t(std::min(options.batch_size, training_count - step * options.batch_size)));
-      gather_rows(x, rows, x_batch);
-      gather_rows(y, rows, y_batch);
+      gather_all_rows(xs, rows, x_batch);
+      gather_all_rows(ys, rows, y_batch);
       model.zero_gradients();
-      const auto value = model.backward(x_batch, [&](const auto& y_pred) {
-        for (metric& m : metrics) m.update(y_pred, y_batch);
-        return loss(y_pred, y_batch);
-      });
+      const auto value = model.backward(
+          as_inputs<Model>(x_batch), batch_loss<Model>(loss, y_batch, options.loss_weights, per_output, double(rows.size())));
       optimizer.step(model);
       mean_loss.add(double(value), double(rows.size()));
       running.set("loss", mean_loss.result());
-      for (const metric& m : metrics) running.set(m.name(), m.result());
+      per_output.write(running);
       for (callback* c : options.callbacks) c->on_train_batch_end(control, epoch, step, running);
       progress.update(step, running);
     }
@@ -261,12 +438,13 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer& o
       double validation_loss = 0;
       if (x_validation != nullptr) {
         validation_loss = evaluate_rows(model, *x_validation, *y_validation, loss, validation_rows, options.batch_size,
-                                        validation_metrics);
+                                        options.loss_weights, validation_per_output);
       } else {
-        validation_loss = evaluate_rows(model, x, y, loss, validation_rows, options.batch_size, validation_metrics);
+        validation_loss = evaluate_rows(model, x, y, loss, validation_rows, options.batch_size, options.loss_weights,
+                                        validation_per_output);
       }
       epoch_logs.set("val_loss", validation_loss);
-      for (const metric& m : validation_metrics) epoch_logs.set("val_" + m.name(), m.result());
+      validation_per_output.write(epoch_logs);
     }
     progress.end_epoch(epoch_logs, step);
     const double epoch_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count();
@@ -310,38 +488,59 @@ history fit(Model& model, const X& x, const Y& y, const Loss& loss, Optimizer&& 
 /// The mean loss and metrics of `model` on (x, y), in inference mode, batch by batch.
 template <class Model, class X, class Y, class Loss>
 logs evaluate(Model& model, const X& x, const Y& y, const Loss& loss, evaluate_options options = {}) {
-  detail::check_data(x, y, "evaluate");
+  static_assert(strata::model<Model>, "strata: evaluate needs a model (strata::Model, Sequential; see models/model.hpp)");
+  detail::check_data<Model>(x, y, "evaluate");
+  detail::check_loss_weights<Model>(options.loss_weights);
   if (options.batch_size <= 0)
     throw std::invalid_argument(fmt::format("strata: evaluate needs batch_size > 0, found {}", options.batch_size));
-  std::vector<index> rows(std::size_t(detail::sample_count_of(x)));
+  std::vector<index> rows(std::size_t(detail::sample_count_of(std::get<0>(detail::data_parts(x)))));
   std::iota(rows.begin(), rows.end(), index(0));
   logs result;
-  result.set("loss", detail::evaluate_rows(model, x, y, loss, rows, options.batch_size, options.metrics));
-  for (const metric& m : options.metrics) result.set(m.name(), m.result());
+  detail::output_logs<Model> per_output(model, options.metrics, "");
+  result.set("loss", detail::evaluate_rows(model, x, y, loss, rows, options.batch_size, options.loss_weights, per_output));
+  per_output.write(result);
   return result;
 }
 
-/// The outputs of `model` for every sample of x, computed `batch_size` samples at a time.
+/// The outputs of `model` for every sample of x (a tensor, or a tuple of them for several inputs),
+/// computed `batch_size` samples at a time: a tensor, or a tuple of them for several outputs.
 template <class Model, class X>
 auto predict(Model& model, const X& x, index batch_size = 32) {
+  static_assert(strata::model<Model>, "strata: predict needs a model (strata::Model, Sequential; see models/model.hpp)");
   if (batch_size <= 0) throw std::invalid_argument(fmt::format("strata: predict needs batch_size > 0, found {}", batch_size));
-  const index samples = detail::sample_count_of(x);
-  typename Model::output_tensor result;
-  typename Model::input_tensor x_batch;
+  const auto xs = detail::data_parts(x);
+  const index samples = detail::sample_count_of(std::get<0>(xs));
+  auto results = [&]<std::size_t... K>(std::index_sequence<K...>) {
+    return std::tuple<typename Model::template output_tensor_at<K>...>{};
+  }(std::make_index_sequence<Model::output_count>{});
+  typename detail::input_batches<Model>::type x_batch;
   std::vector<index> rows;
   for (index first = 0; first < samples; first += batch_size) {
     rows.resize(std::size_t(std::min(batch_size, samples - first)));
     std::iota(rows.begin(), rows.end(), first);
-    detail::gather_rows(x, rows, x_batch);
-    const auto& y = model.forward(x_batch, {.training = false});
-    if (first == 0) {
-      auto dims = y.dims();
-      dims[0] = samples;
-      result.resize(dims);
+    detail::gather_all_rows(xs, rows, x_batch);
+    const auto& outputs = model.forward(detail::as_inputs<Model>(x_batch), {.training = false});
+    auto keep = [&](auto& result, const auto& y) {
+      if (first == 0) {
+        auto dims = y.dims();
+        dims[0] = samples;
+        result.resize(dims);
+      }
+      std::copy_n(y.data(), y.size(), result.data() + first * (y.size() / index(rows.size())));
+    };
+    if constexpr (Model::output_count == 1) {
+      keep(std::get<0>(results), outputs);
+    } else {
+      [&]<std::size_t... K>(std::index_sequence<K...>) {
+        (keep(std::get<K>(results), std::get<K>(outputs)), ...);
+      }(std::make_index_sequence<Model::output_count>{});
     }
-    std::copy_n(y.data(), y.size(), result.data() + first * (y.size() / index(rows.size())));
   }
-  return result;
+  if constexpr (Model::output_count == 1) {
+    return std::move(std::get<0>(results));
+  } else {
+    return results;
+  }
 }
 
 }  // namespace strata
